@@ -19,7 +19,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
-        SourceFile { path: path.into(), text: text.into() }
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -28,7 +31,11 @@ impl SourceFile {
         let before = self.text.get(..offset).unwrap_or("");
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = self.text.get(line_start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let col = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line, col)
     }
 
@@ -94,11 +101,23 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, span: Option<Span>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), span, help: None }
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
 
     pub fn warning(code: &'static str, span: Option<Span>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, code, message: message.into(), span, help: None }
+        Diagnostic {
+            severity: Severity::Warning,
+            code,
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -130,7 +149,11 @@ impl Sources {
     pub fn location(&self, span: Span) -> Option<Location> {
         let f = self.get(span.file)?;
         let (line, column) = f.line_col(span.start);
-        Some(Location { file: display_path(&f.path), line, column })
+        Some(Location {
+            file: display_path(&f.path),
+            line,
+            column,
+        })
     }
 
     pub fn snippet(&self, span: Span) -> &str {
@@ -160,7 +183,10 @@ impl Sources {
             let text = f.line_text(line);
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
-            out.push_str(&format!("{pad}--> {}:{line}:{col}\n", display_path(&f.path)));
+            out.push_str(&format!(
+                "{pad}--> {}:{line}:{col}\n",
+                display_path(&f.path)
+            ));
             out.push_str(&format!("{pad} |\n"));
             out.push_str(&format!("{line} | {text}\n"));
             // Carets under the span (clipped to this line), measured in display columns so that
@@ -193,7 +219,10 @@ impl Sources {
 
     fn gutter_width(&self, d: &Diagnostic) -> usize {
         d.span
-            .and_then(|s| self.get(s.file).map(|f| f.line_col(s.start).0.to_string().len()))
+            .and_then(|s| {
+                self.get(s.file)
+                    .map(|f| f.line_col(s.start).0.to_string().len())
+            })
             .unwrap_or(0)
     }
 }

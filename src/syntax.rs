@@ -32,7 +32,10 @@ pub fn parse_file(file: u32, text: &str) -> Result<FileAst, Diagnostic> {
         return Err(Diagnostic::error(
             "E-TOO-LARGE",
             None,
-            format!("rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}", text.len()),
+            format!(
+                "rule file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                text.len()
+            ),
         ));
     }
     check_nesting(file, text)?;
@@ -50,7 +53,11 @@ pub fn parse_file(file: u32, text: &str) -> Result<FileAst, Diagnostic> {
             Rule::fact_decl => items.push(Item::Fact(cx.fact(pair))),
             Rule::pollutants_decl => {
                 let span = cx.span(&pair);
-                let list = pair.into_inner().next().map(|p| cx.list(p)).unwrap_or_default();
+                let list = pair
+                    .into_inner()
+                    .next()
+                    .map(|p| cx.list(p))
+                    .unwrap_or_default();
                 items.push(Item::Pollutants(list, span));
             }
             Rule::set_decl => items.push(Item::Set(cx.set(pair))),
@@ -111,7 +118,10 @@ fn syntax_error(file: u32, text: &str, e: pest::error::Error<Rule>) -> Diagnosti
         InputLocation::Span((s, e)) => (s, e.max(s)),
     };
     let message = match &e.variant {
-        ErrorVariant::ParsingError { positives, negatives } => {
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => {
             let mut words: Vec<&str> = positives.iter().filter_map(|r| rule_word(*r)).collect();
             words.sort_unstable();
             words.dedup();
@@ -134,7 +144,9 @@ fn syntax_error(file: u32, text: &str, e: pest::error::Error<Rule>) -> Diagnosti
 }
 
 fn next_char_end(text: &str, p: usize) -> usize {
-    text.get(p..).and_then(|s| s.chars().next()).map_or(p, |c| p + c.len_utf8())
+    text.get(p..)
+        .and_then(|s| s.chars().next())
+        .map_or(p, |c| p + c.len_utf8())
 }
 
 fn found_text(text: &str, at: usize) -> String {
@@ -174,17 +186,23 @@ fn rule_word(rule: Rule) -> Option<&'static str> {
         Rule::pollutants_decl => "`pollutants`",
         Rule::set_decl => "`set`",
         Rule::level => "`level`",
-        Rule::header_field | Rule::header_key => "a header field (version, issuer, effective, supersedes)",
+        Rule::header_field | Rule::header_key => {
+            "a header field (version, issuer, effective, supersedes)"
+        }
         Rule::date => "a date (YYYY-MM-DD)",
         Rule::layer_kind => "`units` or `features`",
         Rule::layer_option => "a layer option (`code=\"…\"`)",
         Rule::number_type | Rule::bool_type | Rule::enum_type | Rule::set_type => {
             "a fact type (number, bool, enum [...], set [...])"
         }
-        Rule::scope | Rule::national | Rule::province | Rule::city | Rule::district | Rule::basin
-        | Rule::unit_type | Rule::unit_list => {
-            "a scope (national, province, city, district, basin, type, units)"
-        }
+        Rule::scope
+        | Rule::national
+        | Rule::province
+        | Rule::city
+        | Rule::district
+        | Rule::basin
+        | Rule::unit_type
+        | Rule::unit_list => "a scope (national, province, city, district, basin, type, units)",
         Rule::admin_code => "an administrative code",
         Rule::clause => "`clause`",
         Rule::clause_id => "a clause id",
@@ -194,9 +212,18 @@ fn rule_word(rule: Rule) -> Option<&'static str> {
             "an effect (forbid, require, limit, review)"
         }
         Rule::exemption => "`unless`",
-        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::negation
-        | Rule::comparison | Rule::sum | Rule::product | Rule::paren | Rule::call
-        | Rule::quantity | Rule::boolean => "a condition",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::negation
+        | Rule::comparison
+        | Rule::sum
+        | Rule::product
+        | Rule::paren
+        | Rule::call
+        | Rule::quantity
+        | Rule::boolean => "a condition",
         Rule::cmp_op => "a comparison (<, <=, >, >=, ==, !=)",
         Rule::in_op => "`in`",
         Rule::contains_op => "`contains`",
@@ -229,7 +256,11 @@ struct Cx {
 }
 
 fn structural(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error("E-INTERNAL", Some(span), format!("internal parser error: missing {what}"))
+    Diagnostic::error(
+        "E-INTERNAL",
+        Some(span),
+        format!("internal parser error: missing {what}"),
+    )
 }
 
 impl Cx {
@@ -244,7 +275,10 @@ impl Cx {
         } else {
             p.as_str().to_string()
         };
-        Name { text, span: self.span(p) }
+        Name {
+            text,
+            span: self.span(p),
+        }
     }
 
     fn list(&self, p: Pair<Rule>) -> Vec<Name> {
@@ -254,7 +288,10 @@ impl Cx {
     fn header(&self, p: Pair<Rule>) -> HeaderDecl {
         let span = self.span(&p);
         let mut inner = p.into_inner();
-        let name = inner.next().map(|n| self.name(&n)).unwrap_or(Name { text: String::new(), span });
+        let name = inner.next().map(|n| self.name(&n)).unwrap_or(Name {
+            text: String::new(),
+            span,
+        });
         let fields = inner
             .filter_map(|f| {
                 let mut kv = f.into_inner();
@@ -268,7 +305,10 @@ impl Cx {
 
     fn layer(&self, p: Pair<Rule>) -> LayerDecl {
         let span = self.span(&p);
-        let mut name = Name { text: String::new(), span };
+        let mut name = Name {
+            text: String::new(),
+            span,
+        };
         let mut kind = LayerKind::Features;
         let mut path = name.clone();
         let mut options = Vec::new();
@@ -276,7 +316,11 @@ impl Cx {
             match i.as_rule() {
                 Rule::ident => name = self.name(&i),
                 Rule::layer_kind => {
-                    kind = if i.as_str() == "units" { LayerKind::Units } else { LayerKind::Features }
+                    kind = if i.as_str() == "units" {
+                        LayerKind::Units
+                    } else {
+                        LayerKind::Features
+                    }
                 }
                 Rule::string => path = self.name(&i),
                 Rule::layer_option => {
@@ -288,35 +332,64 @@ impl Cx {
                 _ => {}
             }
         }
-        LayerDecl { name, kind, path, options, span }
+        LayerDecl {
+            name,
+            kind,
+            path,
+            options,
+            span,
+        }
     }
 
     fn fact(&self, p: Pair<Rule>) -> FactDecl {
         let span = self.span(&p);
-        let mut name = Name { text: String::new(), span };
+        let mut name = Name {
+            text: String::new(),
+            span,
+        };
         let mut ty = FactTypeAst::Bool;
         let mut label = None;
         for i in p.into_inner() {
             match i.as_rule() {
                 Rule::ident => name = self.name(&i),
-                Rule::number_type => ty = FactTypeAst::Number(i.into_inner().next().map(|u| self.name(&u))),
+                Rule::number_type => {
+                    ty = FactTypeAst::Number(i.into_inner().next().map(|u| self.name(&u)))
+                }
                 Rule::bool_type => ty = FactTypeAst::Bool,
                 Rule::enum_type => {
-                    ty = FactTypeAst::Enum(i.into_inner().next().map(|l| self.list(l)).unwrap_or_default())
+                    ty = FactTypeAst::Enum(
+                        i.into_inner()
+                            .next()
+                            .map(|l| self.list(l))
+                            .unwrap_or_default(),
+                    )
                 }
                 Rule::set_type => {
-                    ty = FactTypeAst::Set(i.into_inner().next().map(|l| self.list(l)).unwrap_or_default())
+                    ty = FactTypeAst::Set(
+                        i.into_inner()
+                            .next()
+                            .map(|l| self.list(l))
+                            .unwrap_or_default(),
+                    )
                 }
                 Rule::string => label = Some(self.name(&i)),
                 _ => {}
             }
         }
-        FactDecl { name, ty, label, span }
+        FactDecl {
+            name,
+            ty,
+            label,
+            span,
+        }
     }
 
     fn set(&self, p: Pair<Rule>) -> SetDecl {
         let span = self.span(&p);
-        let mut name = Name { text: String::new(), span };
+        let mut name = Name {
+            text: String::new(),
+            span,
+        };
         let mut items = Vec::new();
         for i in p.into_inner() {
             match i.as_rule() {
@@ -330,7 +403,10 @@ impl Cx {
 
     fn level(&self, p: Pair<Rule>) -> Result<LevelDecl, Diagnostic> {
         let span = self.span(&p);
-        let mut name = Name { text: String::new(), span };
+        let mut name = Name {
+            text: String::new(),
+            span,
+        };
         let mut scope = Vec::new();
         let mut clauses = Vec::new();
         for i in p.into_inner() {
@@ -345,14 +421,24 @@ impl Cx {
                 _ => {}
             }
         }
-        Ok(LevelDecl { name, scope, clauses, span })
+        Ok(LevelDecl {
+            name,
+            scope,
+            clauses,
+            span,
+        })
     }
 
     fn selector(&self, p: Pair<Rule>) -> Selector {
         let span = self.span(&p);
         let rule = p.as_rule();
         let arg = p.clone().into_inner().next();
-        let arg_name = || arg.as_ref().map(|a| self.name(a)).unwrap_or(Name { text: String::new(), span });
+        let arg_name = || {
+            arg.as_ref().map(|a| self.name(a)).unwrap_or(Name {
+                text: String::new(),
+                span,
+            })
+        };
         match rule {
             Rule::province => Selector::Province(arg_name()),
             Rule::city => Selector::City(arg_name()),
@@ -366,7 +452,10 @@ impl Cx {
 
     fn clause(&self, p: Pair<Rule>) -> Result<ClauseDecl, Diagnostic> {
         let span = self.span(&p);
-        let blank = Name { text: String::new(), span };
+        let blank = Name {
+            text: String::new(),
+            span,
+        };
         let (mut id, mut dimension, mut text) = (blank.clone(), blank.clone(), blank);
         let mut when = None;
         let mut effect = EffectDecl::Forbid(span);
@@ -378,18 +467,31 @@ impl Cx {
                 Rule::dimension => dimension = self.name(&i),
                 Rule::string => text = self.name(&i),
                 Rule::when_part => {
-                    let e = i.into_inner().next().ok_or_else(|| structural(ispan, "condition"))?;
+                    let e = i
+                        .into_inner()
+                        .next()
+                        .ok_or_else(|| structural(ispan, "condition"))?;
                     when = Some(self.expr(e)?);
                 }
                 Rule::forbid => effect = EffectDecl::Forbid(ispan),
                 Rule::require | Rule::limit => {
                     let is_limit = i.as_rule() == Rule::limit;
-                    let e = i.into_inner().next().ok_or_else(|| structural(ispan, "condition"))?;
+                    let e = i
+                        .into_inner()
+                        .next()
+                        .ok_or_else(|| structural(ispan, "condition"))?;
                     let e = self.expr(e)?;
-                    effect = if is_limit { EffectDecl::Limit(e) } else { EffectDecl::Require(e) };
+                    effect = if is_limit {
+                        EffectDecl::Limit(e)
+                    } else {
+                        EffectDecl::Require(e)
+                    };
                 }
                 Rule::review => {
-                    let s = i.into_inner().next().ok_or_else(|| structural(ispan, "reason"))?;
+                    let s = i
+                        .into_inner()
+                        .next()
+                        .ok_or_else(|| structural(ispan, "reason"))?;
                     effect = EffectDecl::Review(self.name(&s));
                 }
                 Rule::exemption => {
@@ -397,12 +499,24 @@ impl Cx {
                     let e = inner.next().ok_or_else(|| structural(ispan, "condition"))?;
                     let condition = self.expr(e)?;
                     let review = inner.next().map(|s| self.name(&s));
-                    exemptions.push(ExemptionDecl { condition, review, span: ispan });
+                    exemptions.push(ExemptionDecl {
+                        condition,
+                        review,
+                        span: ispan,
+                    });
                 }
                 _ => {}
             }
         }
-        Ok(ClauseDecl { id, dimension, text, when, effect, exemptions, span })
+        Ok(ClauseDecl {
+            id,
+            dimension,
+            text,
+            when,
+            effect,
+            exemptions,
+            span,
+        })
     }
 
     /// Converts any expression-level pair into an [`Expr`]. Recursion depth is bounded by
@@ -422,11 +536,21 @@ impl Cx {
                     .filter(|i| !matches!(i.as_rule(), Rule::kw_or | Rule::kw_and))
                     .collect();
                 if parts.len() == 1 {
-                    let only = parts.into_iter().next().ok_or_else(|| structural(span, "condition"))?;
+                    let only = parts
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| structural(span, "condition"))?;
                     return self.expr(only);
                 }
-                let exprs = parts.into_iter().map(|i| self.expr(i)).collect::<Result<Vec<_>, _>>()?;
-                if rule == Rule::or_expr { ExprKind::Or(exprs) } else { ExprKind::And(exprs) }
+                let exprs = parts
+                    .into_iter()
+                    .map(|i| self.expr(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if rule == Rule::or_expr {
+                    ExprKind::Or(exprs)
+                } else {
+                    ExprKind::And(exprs)
+                }
             }
             Rule::negation => {
                 let e = inner.pop().ok_or_else(|| structural(span, "condition"))?;
@@ -437,7 +561,9 @@ impl Cx {
                 let lhs = it.next().ok_or_else(|| structural(span, "condition"))?;
                 let lhs = self.expr(lhs)?;
                 let Some(op) = it.next() else { return Ok(lhs) };
-                let rhs = it.next().ok_or_else(|| structural(span, "right-hand side"))?;
+                let rhs = it
+                    .next()
+                    .ok_or_else(|| structural(span, "right-hand side"))?;
                 match op.as_rule() {
                     Rule::cmp_op => {
                         let op = match op.as_str() {
@@ -454,15 +580,27 @@ impl Cx {
                         let negated = op.into_inner().any(|k| k.as_rule() == Rule::kw_not);
                         let set_span = self.span(&rhs);
                         let set = match rhs.into_inner().next() {
-                            Some(l) if l.as_rule() == Rule::list => SetRef::List(self.list(l), set_span),
+                            Some(l) if l.as_rule() == Rule::list => {
+                                SetRef::List(self.list(l), set_span)
+                            }
                             Some(n) => SetRef::Named(self.name(&n)),
                             None => return Err(structural(set_span, "set")),
                         };
-                        ExprKind::In { subject: Box::new(lhs), set, negated }
+                        ExprKind::In {
+                            subject: Box::new(lhs),
+                            set,
+                            negated,
+                        }
                     }
                     _ => {
-                        let v = rhs.into_inner().next().ok_or_else(|| structural(span, "value"))?;
-                        ExprKind::Contains { subject: Box::new(lhs), value: self.name(&v) }
+                        let v = rhs
+                            .into_inner()
+                            .next()
+                            .ok_or_else(|| structural(span, "value"))?;
+                        ExprKind::Contains {
+                            subject: Box::new(lhs),
+                            value: self.name(&v),
+                        }
                     }
                 }
             }
@@ -479,7 +617,10 @@ impl Cx {
                     };
                     let rhs = self.expr(rhs)?;
                     let s = Span::new(self.file, acc.span.start, rhs.span.end);
-                    acc = Expr { kind: ExprKind::Arith(Box::new(acc), op, Box::new(rhs)), span: s };
+                    acc = Expr {
+                        kind: ExprKind::Arith(Box::new(acc), op, Box::new(rhs)),
+                        span: s,
+                    };
                 }
                 return Ok(acc);
             }
@@ -492,18 +633,32 @@ impl Cx {
             Rule::call => {
                 let mut it = inner.into_iter();
                 let f = it.next().ok_or_else(|| structural(span, "function"))?;
-                ExprKind::Call { function: self.name(&f), args: it.map(|a| self.name(&a)).collect() }
+                ExprKind::Call {
+                    function: self.name(&f),
+                    args: it.map(|a| self.name(&a)).collect(),
+                }
             }
             Rule::quantity => {
                 let mut it = inner.into_iter();
                 let n = it.next().ok_or_else(|| structural(span, "number"))?;
                 let value: f64 = n.as_str().parse().map_err(|_| {
-                    Diagnostic::error("E-SYNTAX", Some(self.span(&n)), format!("`{}` is not a number", n.as_str()))
+                    Diagnostic::error(
+                        "E-SYNTAX",
+                        Some(self.span(&n)),
+                        format!("`{}` is not a number", n.as_str()),
+                    )
                 })?;
                 if !value.is_finite() {
-                    return Err(Diagnostic::error("E-SYNTAX", Some(self.span(&n)), "number out of range"));
+                    return Err(Diagnostic::error(
+                        "E-SYNTAX",
+                        Some(self.span(&n)),
+                        "number out of range",
+                    ));
                 }
-                ExprKind::Quantity { value, unit: it.next().map(|u| self.name(&u)) }
+                ExprKind::Quantity {
+                    value,
+                    unit: it.next().map(|u| self.name(&u)),
+                }
             }
             Rule::boolean => ExprKind::Bool(p.as_str().starts_with("true")),
             Rule::ident => ExprKind::Name(self.name(&p)),

@@ -123,7 +123,7 @@ pub struct ExemptionDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum CmpOp {
     Lt,
     Le,
@@ -146,7 +146,7 @@ impl CmpOp {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ArithOp {
     Add,
     Sub,
@@ -172,11 +172,24 @@ pub enum ExprKind {
     And(Vec<Expr>),
     Not(Box<Expr>),
     Compare(Box<Expr>, CmpOp, Box<Expr>),
-    In { subject: Box<Expr>, set: SetRef, negated: bool },
-    Contains { subject: Box<Expr>, value: Name },
+    In {
+        subject: Box<Expr>,
+        set: SetRef,
+        negated: bool,
+    },
+    Contains {
+        subject: Box<Expr>,
+        value: Name,
+    },
     Arith(Box<Expr>, ArithOp, Box<Expr>),
-    Call { function: Name, args: Vec<Name> },
-    Quantity { value: f64, unit: Option<Name> },
+    Call {
+        function: Name,
+        args: Vec<Name>,
+    },
+    Quantity {
+        value: f64,
+        unit: Option<Name>,
+    },
     Bool(bool),
     Name(Name),
 }

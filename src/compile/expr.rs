@@ -1,0 +1,717 @@
+//! Type-checking conditions: names resolved against the schema, sets and layers; dimensions of
+//! quantities checked; each expression becomes a typed [`Cond`] or [`Num`].
+
+use std::collections::HashMap;
+
+use super::industry::IndustryTable;
+use super::quantity::{Dimension, known_measures, measure};
+use super::ruleset::{
+    Cond, CondKind, EmissionFigure, FactId, FactType, LayerId, Num, NumKind, Schema,
+};
+use crate::source::{Diagnostic, Sources, Span};
+use crate::syntax::ast::{ArithOp, CmpOp, Expr, ExprKind, Name, SetRef};
+
+/// A named set (`set 化工 = [...]`): its items as written, and — when every item is a
+/// GB/T 4754 code — the normalised codes.
+#[derive(Debug, Clone)]
+pub struct NamedSet {
+    pub items: Vec<Name>,
+    pub industry: Option<Vec<String>>,
+}
+
+/// What a condition may refer to.
+pub struct Env<'a> {
+    pub schema: &'a Schema,
+    pub sets: &'a HashMap<String, NamedSet>,
+    pub layers: &'a HashMap<String, LayerId>,
+    pub sources: &'a Sources,
+}
+
+type R<T> = Result<T, ()>;
+
+/// Lowercase one-line message, values in backticks; `help` lists what would have been valid.
+fn err(
+    errors: &mut Vec<Diagnostic>,
+    code: &'static str,
+    span: Span,
+    msg: String,
+    help: Option<String>,
+) {
+    let mut d = Diagnostic::error(code, Some(span), msg);
+    if let Some(h) = help {
+        d = d.with_help(h);
+    }
+    errors.push(d);
+}
+
+impl Env<'_> {
+    fn text(&self, span: Span) -> String {
+        collapse_ws(self.sources.snippet(span))
+    }
+
+    fn fact_names(&self, pred: impl Fn(&FactType) -> bool) -> String {
+        let names: Vec<&str> = self
+            .schema
+            .facts
+            .iter()
+            .filter(|f| pred(&f.ty))
+            .map(|f| f.name.as_str())
+            .collect();
+        if names.is_empty() {
+            "none declared".into()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    fn unknown_name(&self, errors: &mut Vec<Diagnostic>, n: &Name, wanted: &str) {
+        let help = if self.layers.contains_key(&n.text) {
+            Some(format!(
+                "`{}` is a layer: use `distance({0})`, `within({0})` or `intersects({0})`",
+                n.text
+            ))
+        } else if self.schema.pollutant_id(&n.text).is_some() {
+            Some(format!(
+                "`{}` is a pollutant: use `total({0})`, `increase({0})` or `offset({0})`",
+                n.text
+            ))
+        } else {
+            Some(format!(
+                "declare it with `fact {} : …`; {wanted} facts: {}",
+                n.text,
+                self.fact_names(|_| true)
+            ))
+        };
+        err(
+            errors,
+            "E-UNKNOWN-NAME",
+            n.span,
+            format!("unknown fact `{}`", n.text),
+            help,
+        );
+    }
+
+    /// Compiles an expression that must be a condition.
+    pub fn cond(&self, e: &Expr, errors: &mut Vec<Diagnostic>) -> R<Cond> {
+        let text = self.text(e.span);
+        let kind = match &e.kind {
+            ExprKind::Or(parts) | ExprKind::And(parts) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for p in parts {
+                    match self.cond(p, errors) {
+                        Ok(c) => out.push(c),
+                        Err(()) => ok = false,
+                    }
+                }
+                if !ok {
+                    return Err(());
+                }
+                if matches!(e.kind, ExprKind::Or(_)) {
+                    CondKind::Or(out)
+                } else {
+                    CondKind::And(out)
+                }
+            }
+            ExprKind::Not(inner) => CondKind::Not(Box::new(self.cond(inner, errors)?)),
+            ExprKind::Bool(b) => CondKind::Const(*b),
+            ExprKind::Name(n) => {
+                let Some(id) = self.schema.fact_id(&n.text) else {
+                    self.unknown_name(errors, n, "boolean");
+                    return Err(());
+                };
+                match self.schema.fact(id).map(|f| &f.ty) {
+                    Some(FactType::Bool) => CondKind::BoolFact(id),
+                    _ => {
+                        err(
+                            errors,
+                            "E-TYPE",
+                            n.span,
+                            format!(
+                                "fact `{}` is not a yes/no fact and cannot stand alone as a condition",
+                                n.text
+                            ),
+                            Some("compare it (`x > 0 t/a`) or test it with `in [...]`".into()),
+                        );
+                        return Err(());
+                    }
+                }
+            }
+            ExprKind::Call { function, args } => return self.call_cond(e, function, args, errors),
+            ExprKind::In {
+                subject,
+                set,
+                negated,
+            } => {
+                let inner = self.in_cond(subject, set, errors)?;
+                if *negated {
+                    CondKind::Not(Box::new(Cond {
+                        kind: inner,
+                        text: text.clone(),
+                        span: e.span,
+                    }))
+                } else {
+                    inner
+                }
+            }
+            ExprKind::Contains { subject, value } => {
+                let id = self.set_fact(subject, errors)?;
+                let values = match self.schema.fact(id).map(|f| &f.ty) {
+                    Some(FactType::Set(v)) => v.clone(),
+                    _ => Vec::new(),
+                };
+                if !values.contains(&value.text) {
+                    err(
+                        errors,
+                        "E-UNKNOWN-VALUE",
+                        value.span,
+                        format!(
+                            "`{}` is not a value of `{}`",
+                            value.text,
+                            self.text(subject.span)
+                        ),
+                        Some(format!("its values are: {}", values.join(", "))),
+                    );
+                    return Err(());
+                }
+                CondKind::SetContains {
+                    fact: id,
+                    value: value.text.clone(),
+                }
+            }
+            ExprKind::Compare(lhs, op, rhs) => return self.compare(e, lhs, *op, rhs, errors),
+            ExprKind::Arith(..) | ExprKind::Quantity { .. } => {
+                err(
+                    errors,
+                    "E-TYPE",
+                    e.span,
+                    format!("`{text}` is a number, not a condition"),
+                    Some("compare it with something, e.g. `… > 0 t/a`".into()),
+                );
+                return Err(());
+            }
+        };
+        Ok(Cond {
+            kind,
+            text,
+            span: e.span,
+        })
+    }
+
+    fn layer_arg(
+        &self,
+        function: &Name,
+        args: &[Name],
+        errors: &mut Vec<Diagnostic>,
+    ) -> R<LayerId> {
+        let [arg] = args else {
+            err(
+                errors,
+                "E-ARITY",
+                function.span,
+                format!("`{}` takes one layer name", function.text),
+                None,
+            );
+            return Err(());
+        };
+        match self.layers.get(&arg.text) {
+            Some(id) => Ok(*id),
+            None => {
+                let mut names: Vec<&String> = self.layers.keys().collect();
+                names.sort();
+                let names: Vec<&str> = names.into_iter().map(String::as_str).collect();
+                err(
+                    errors,
+                    "E-UNKNOWN-NAME",
+                    arg.span,
+                    format!("unknown layer `{}`", arg.text),
+                    Some(format!("declared feature layers: {}", names.join(", "))),
+                );
+                Err(())
+            }
+        }
+    }
+
+    fn pollutant_arg(
+        &self,
+        function: &Name,
+        args: &[Name],
+        errors: &mut Vec<Diagnostic>,
+    ) -> R<u32> {
+        let [arg] = args else {
+            err(
+                errors,
+                "E-ARITY",
+                function.span,
+                format!("`{}` takes one pollutant", function.text),
+                None,
+            );
+            return Err(());
+        };
+        self.schema.pollutant_id(&arg.text).ok_or_else(|| {
+            err(
+                errors,
+                "E-UNKNOWN-NAME",
+                arg.span,
+                format!("unknown pollutant `{}`", arg.text),
+                Some(format!(
+                    "declared pollutants: {}",
+                    self.schema.pollutants.join(", ")
+                )),
+            )
+        })
+    }
+
+    fn call_cond(
+        &self,
+        e: &Expr,
+        function: &Name,
+        args: &[Name],
+        errors: &mut Vec<Diagnostic>,
+    ) -> R<Cond> {
+        let kind = match function.text.as_str() {
+            "within" => CondKind::Within(self.layer_arg(function, args, errors)?),
+            "intersects" => CondKind::Intersects(self.layer_arg(function, args, errors)?),
+            "known" => {
+                let [arg] = args else {
+                    err(
+                        errors,
+                        "E-ARITY",
+                        function.span,
+                        "`known` takes one fact or pollutant".into(),
+                        None,
+                    );
+                    return Err(());
+                };
+                if let Some(id) = self.schema.fact_id(&arg.text) {
+                    CondKind::KnownFact(id)
+                } else if let Some(p) = self.schema.pollutant_id(&arg.text) {
+                    CondKind::KnownPollutant(p)
+                } else {
+                    self.unknown_name(errors, arg, "declared");
+                    return Err(());
+                }
+            }
+            "distance" | "total" | "increase" | "offset" | "site_area" => {
+                err(
+                    errors,
+                    "E-TYPE",
+                    e.span,
+                    format!("`{}` is a number, not a condition", self.text(e.span)),
+                    Some("compare it, e.g. `distance(长江) < 1 km`".into()),
+                );
+                return Err(());
+            }
+            other => {
+                err(
+                    errors,
+                    "E-UNKNOWN-NAME",
+                    function.span,
+                    format!("unknown function `{other}`"),
+                    Some("conditions may call within, intersects, known; numbers: distance, total, increase, offset, site_area".into()),
+                );
+                return Err(());
+            }
+        };
+        Ok(Cond {
+            kind,
+            text: self.text(e.span),
+            span: e.span,
+        })
+    }
+
+    fn set_fact(&self, subject: &Expr, errors: &mut Vec<Diagnostic>) -> R<FactId> {
+        let ExprKind::Name(n) = &subject.kind else {
+            err(
+                errors,
+                "E-TYPE",
+                subject.span,
+                "`contains` needs a set fact on its left".into(),
+                None,
+            );
+            return Err(());
+        };
+        let Some(id) = self.schema.fact_id(&n.text) else {
+            self.unknown_name(errors, n, "set");
+            return Err(());
+        };
+        if !matches!(self.schema.fact(id).map(|f| &f.ty), Some(FactType::Set(_))) {
+            err(
+                errors,
+                "E-TYPE",
+                n.span,
+                format!("fact `{}` is not a set", n.text),
+                None,
+            );
+            return Err(());
+        }
+        Ok(id)
+    }
+
+    fn in_cond(&self, subject: &Expr, set: &SetRef, errors: &mut Vec<Diagnostic>) -> R<CondKind> {
+        let ExprKind::Name(n) = &subject.kind else {
+            err(
+                errors,
+                "E-TYPE",
+                subject.span,
+                "`in` needs a fact name on its left".into(),
+                None,
+            );
+            return Err(());
+        };
+        let Some(id) = self.schema.fact_id(&n.text) else {
+            self.unknown_name(errors, n, "declared");
+            return Err(());
+        };
+        let (items, set_name, declared_industry): (Vec<Name>, Option<String>, Option<Vec<String>>) =
+            match set {
+                SetRef::List(items, _) => (items.clone(), None, None),
+                SetRef::Named(name) => match self.sets.get(&name.text) {
+                    Some(s) => (s.items.clone(), Some(name.text.clone()), s.industry.clone()),
+                    None => {
+                        let mut names: Vec<&String> = self.sets.keys().collect();
+                        names.sort();
+                        let names: Vec<&str> = names.into_iter().map(String::as_str).collect();
+                        err(
+                            errors,
+                            "E-UNKNOWN-NAME",
+                            name.span,
+                            format!("unknown set `{}`", name.text),
+                            Some(format!("declared sets: {}", names.join(", "))),
+                        );
+                        return Err(());
+                    }
+                },
+            };
+        let ty = self.schema.fact(id).map(|f| f.ty.clone());
+        let is_set = matches!(ty, Some(FactType::Set(_)));
+        match ty {
+            Some(FactType::Industry) => {
+                if let Some(codes) = declared_industry {
+                    return Ok(CondKind::IndustryIn {
+                        prefixes: codes,
+                        set_name,
+                    });
+                }
+                let table = IndustryTable::get();
+                let mut prefixes = Vec::new();
+                let mut ok = true;
+                for item in &items {
+                    match table.normalise(&item.text) {
+                        Some(i) => prefixes.push(i.code.clone()),
+                        None => {
+                            ok = false;
+                            let near = table.suggest(&item.text);
+                            err(
+                                errors,
+                                "E-UNKNOWN-CODE",
+                                item.span,
+                                format!("`{}` is not a GB/T 4754-2017 industry code", item.text),
+                                (!near.is_empty())
+                                    .then(|| format!("codes nearby: {}", near.join("; "))),
+                            );
+                        }
+                    }
+                }
+                if !ok {
+                    return Err(());
+                }
+                Ok(CondKind::IndustryIn { prefixes, set_name })
+            }
+            Some(FactType::Enum(values)) | Some(FactType::Set(values)) => {
+                let mut ok = true;
+                for item in &items {
+                    if !values.contains(&item.text) {
+                        ok = false;
+                        err(
+                            errors,
+                            "E-UNKNOWN-VALUE",
+                            item.span,
+                            format!("`{}` is not a value of `{}`", item.text, n.text),
+                            Some(format!("its values are: {}", values.join(", "))),
+                        );
+                    }
+                }
+                if !ok {
+                    return Err(());
+                }
+                let vals = items.iter().map(|i| i.text.clone()).collect();
+                if is_set {
+                    Ok(CondKind::SetAny {
+                        fact: id,
+                        values: vals,
+                    })
+                } else {
+                    Ok(CondKind::EnumIn {
+                        fact: id,
+                        values: vals,
+                    })
+                }
+            }
+            _ => {
+                err(
+                    errors,
+                    "E-TYPE",
+                    n.span,
+                    format!(
+                        "`in` needs an enum, set or industry fact; `{}` is not one",
+                        n.text
+                    ),
+                    None,
+                );
+                Err(())
+            }
+        }
+    }
+
+    fn compare(
+        &self,
+        e: &Expr,
+        lhs: &Expr,
+        op: CmpOp,
+        rhs: &Expr,
+        errors: &mut Vec<Diagnostic>,
+    ) -> R<Cond> {
+        let text = self.text(e.span);
+        // `fuel == 煤` / `fuel != 煤`: an enum compared with one of its values.
+        if let (ExprKind::Name(l), ExprKind::Name(r)) = (&lhs.kind, &rhs.kind)
+            && matches!(op, CmpOp::Eq | CmpOp::Ne)
+            && let Some(id) = self.schema.fact_id(&l.text)
+            && let Some(FactType::Enum(values)) = self.schema.fact(id).map(|f| &f.ty)
+        {
+            if !values.contains(&r.text) {
+                err(
+                    errors,
+                    "E-UNKNOWN-VALUE",
+                    r.span,
+                    format!("`{}` is not a value of `{}`", r.text, l.text),
+                    Some(format!("its values are: {}", values.join(", "))),
+                );
+                return Err(());
+            }
+            let is_in = Cond {
+                kind: CondKind::EnumIn {
+                    fact: id,
+                    values: vec![r.text.clone()],
+                },
+                text: text.clone(),
+                span: e.span,
+            };
+            return Ok(if op == CmpOp::Eq {
+                is_in
+            } else {
+                Cond {
+                    kind: CondKind::Not(Box::new(is_in)),
+                    text,
+                    span: e.span,
+                }
+            });
+        }
+        let l = self.num(lhs, errors);
+        let r = self.num(rhs, errors);
+        let (mut l, mut r) = (l?, r?);
+        unify(&mut l, &mut r, e.span, &text, errors)?;
+        Ok(Cond {
+            kind: CondKind::Compare { lhs: l, op, rhs: r },
+            text,
+            span: e.span,
+        })
+    }
+
+    /// Compiles an expression that must be a number.
+    pub fn num(&self, e: &Expr, errors: &mut Vec<Diagnostic>) -> R<Num> {
+        let text = self.text(e.span);
+        let (kind, dimension) = match &e.kind {
+            ExprKind::Quantity { value, unit } => match unit {
+                None => (NumKind::Const(*value), Dimension::Scalar),
+                Some(u) => match measure(&u.text) {
+                    Some(m) => (NumKind::Const(value * m.factor), m.dimension),
+                    None => {
+                        err(
+                            errors,
+                            "E-UNKNOWN-UNIT",
+                            u.span,
+                            format!("unknown unit `{}`", u.text),
+                            Some(format!("known units: {}", known_measures())),
+                        );
+                        return Err(());
+                    }
+                },
+            },
+            ExprKind::Name(n) => {
+                let Some(id) = self.schema.fact_id(&n.text) else {
+                    self.unknown_name(errors, n, "number");
+                    return Err(());
+                };
+                match self.schema.fact(id).map(|f| &f.ty) {
+                    Some(FactType::Number { dimension, .. }) => (NumKind::Fact(id), *dimension),
+                    _ => {
+                        err(
+                            errors,
+                            "E-TYPE",
+                            n.span,
+                            format!("fact `{}` is not a number", n.text),
+                            None,
+                        );
+                        return Err(());
+                    }
+                }
+            }
+            ExprKind::Call { function, args } => match function.text.as_str() {
+                "distance" => (
+                    NumKind::Distance(self.layer_arg(function, args, errors)?),
+                    Dimension::Length,
+                ),
+                "site_area" => {
+                    if !args.is_empty() {
+                        err(
+                            errors,
+                            "E-ARITY",
+                            function.span,
+                            "`site_area()` takes no arguments".into(),
+                            None,
+                        );
+                        return Err(());
+                    }
+                    (NumKind::SiteArea, Dimension::Area)
+                }
+                f @ ("total" | "increase" | "offset") => {
+                    let pollutant = self.pollutant_arg(function, args, errors)?;
+                    let figure = match f {
+                        "total" => EmissionFigure::Total,
+                        "increase" => EmissionFigure::Increase,
+                        _ => EmissionFigure::Offset,
+                    };
+                    (
+                        NumKind::Emission { pollutant, figure },
+                        Dimension::MassPerYear,
+                    )
+                }
+                "within" | "intersects" | "known" => {
+                    err(
+                        errors,
+                        "E-TYPE",
+                        e.span,
+                        format!("`{text}` is a condition, not a number"),
+                        None,
+                    );
+                    return Err(());
+                }
+                other => {
+                    err(
+                        errors,
+                        "E-UNKNOWN-NAME",
+                        function.span,
+                        format!("unknown function `{other}`"),
+                        Some(
+                            "numbers come from distance, total, increase, offset, site_area".into(),
+                        ),
+                    );
+                    return Err(());
+                }
+            },
+            ExprKind::Arith(a, op, b) => {
+                let a = self.num(a, errors);
+                let b = self.num(b, errors);
+                let (mut a, mut b) = (a?, b?);
+                let dim = match op {
+                    ArithOp::Add | ArithOp::Sub => {
+                        unify(&mut a, &mut b, e.span, &text, errors)?;
+                        a.dimension
+                    }
+                    ArithOp::Mul => match (a.dimension, b.dimension) {
+                        (Dimension::Scalar, d) | (d, Dimension::Scalar) => d,
+                        (x, y) => {
+                            err(
+                                errors,
+                                "E-UNIT-MISMATCH",
+                                e.span,
+                                format!("cannot multiply {} by {}", x.describe(), y.describe()),
+                                Some("one side of `*` must be a plain number".into()),
+                            );
+                            return Err(());
+                        }
+                    },
+                    ArithOp::Div => match (a.dimension, b.dimension) {
+                        (x, Dimension::Scalar) => x,
+                        (x, y) if x == y => Dimension::Scalar,
+                        (x, y) => {
+                            err(
+                                errors,
+                                "E-UNIT-MISMATCH",
+                                e.span,
+                                format!("cannot divide {} by {}", x.describe(), y.describe()),
+                                None,
+                            );
+                            return Err(());
+                        }
+                    },
+                };
+                (NumKind::Arith(Box::new(a), *op, Box::new(b)), dim)
+            }
+            _ => {
+                err(
+                    errors,
+                    "E-TYPE",
+                    e.span,
+                    format!("`{text}` is a condition, not a number"),
+                    None,
+                );
+                return Err(());
+            }
+        };
+        Ok(Num {
+            kind,
+            dimension,
+            text,
+        })
+    }
+}
+
+/// Makes two sides of a comparison or sum agree in dimension. A unitless literal `0` takes the
+/// other side's dimension; any other unitless literal against a quantity is an error, so that
+/// `coal_boiler < 35` cannot silently mean 35 of some unit.
+fn unify(a: &mut Num, b: &mut Num, span: Span, text: &str, errors: &mut Vec<Diagnostic>) -> R<()> {
+    if a.dimension == b.dimension {
+        return Ok(());
+    }
+    let is_bare_zero = |n: &Num| {
+        n.dimension == Dimension::Scalar && matches!(n.kind, NumKind::Const(v) if v == 0.0)
+    };
+    if is_bare_zero(a) {
+        a.dimension = b.dimension;
+        return Ok(());
+    }
+    if is_bare_zero(b) {
+        b.dimension = a.dimension;
+        return Ok(());
+    }
+    let (bare, other) = match (a.dimension, b.dimension) {
+        (Dimension::Scalar, d) => (Some(&a.text), d),
+        (d, Dimension::Scalar) => (Some(&b.text), d),
+        (_, d) => (None, d),
+    };
+    let help = match bare {
+        Some(t) if matches!(a.kind, NumKind::Const(_)) || matches!(b.kind, NumKind::Const(_)) => {
+            Some(format!("write the unit: `{t} {}`", other.base_unit()))
+        }
+        _ => None,
+    };
+    err(
+        errors,
+        "E-UNIT-MISMATCH",
+        span,
+        format!(
+            "`{text}` compares {} with {}",
+            a.dimension.describe(),
+            b.dimension.describe()
+        ),
+        help,
+    );
+    Err(())
+}
+
+/// Source text with runs of whitespace collapsed, for evidence lines.
+pub fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,421 @@
+//! Evaluate: a project against a compiled rule set → an [`Assessment`].
+//!
+//! Finds the control units the project touches, gathers every clause that applies through any
+//! of them (all levels at once), evaluates each clause three-valued with evidence, and derives
+//! the overall verdict: violated if any clause is violated, else needs review if any clause
+//! needs review (or part of the project lies outside every unit), else satisfied.
+
+pub mod condition;
+pub mod logic;
+pub mod project;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::compile::quantity::{Dimension, format_value};
+use crate::compile::{Clause, ClauseDimension, Effect, RuleSet, UnitType};
+use crate::index::units::{geodesic_area, geodesic_length, linear, polygonal};
+use crate::source::Location;
+pub use condition::{Evidence, Observation};
+pub use logic::{Outcome, Truth};
+pub use project::{Project, ProjectError, parse_project};
+
+/// A unit the project touches.
+#[derive(Debug, Clone, Serialize)]
+pub struct TouchedUnit {
+    pub code: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub unit_type: UnitType,
+    pub type_label: &'static str,
+    pub admin_code: String,
+    /// Area of the project inside this unit, m² (polygon projects).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlap_area_m2: Option<f64>,
+    /// Length of the project inside this unit, m (line projects).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlap_length_m: Option<f64>,
+}
+
+/// What role a piece of evidence played in the clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceRole {
+    /// The `when` condition: does the clause apply to this project?
+    Applies,
+    /// The condition a `require` or `limit` clause demands.
+    Requirement,
+    /// An `unless` exemption.
+    Exemption,
+}
+
+/// One part of a clause's evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseEvidence {
+    pub role: EvidenceRole,
+    #[serde(flatten)]
+    pub evidence: Evidence,
+}
+
+/// The result of one applicable clause.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseResult {
+    pub id: String,
+    pub level: String,
+    pub level_scope: String,
+    pub dimension: ClauseDimension,
+    pub dimension_label: &'static str,
+    /// The clause's original text, verbatim.
+    pub text: String,
+    pub outcome: Outcome,
+    pub outcome_label: &'static str,
+    /// One line saying why, in Chinese.
+    pub reason: String,
+    /// Facts the project did not state that this outcome depends on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    pub evidence: Vec<ClauseEvidence>,
+    /// The touched units through which this clause applies.
+    pub via_units: Vec<String>,
+    pub source: Location,
+    #[serde(skip)]
+    pub level_rank: u32,
+}
+
+/// Which rule set answered, so any report can be reproduced.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSetInfo {
+    pub name: String,
+    pub version: String,
+    pub issuer: String,
+    pub effective: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    pub content_hash: String,
+}
+
+/// The project as the assessment saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectSummary {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub geometry_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_area_m2: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_m: Option<f64>,
+    pub nature: Option<String>,
+    pub industry: Vec<String>,
+}
+
+/// Counts of clause outcomes.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Counts {
+    pub applicable: usize,
+    pub violated: usize,
+    pub needs_review: usize,
+    pub satisfied: usize,
+}
+
+/// The answer for one project: units touched, every applicable clause with its outcome and
+/// evidence, and the overall verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub rule_set: RuleSetInfo,
+    pub project: ProjectSummary,
+    pub verdict: Outcome,
+    pub verdict_label: &'static str,
+    pub units: Vec<TouchedUnit>,
+    /// Notes that affect the verdict but belong to no clause (e.g. part of the site lies
+    /// outside every unit of this rule set).
+    pub notes: Vec<String>,
+    pub counts: Counts,
+    /// Clauses ordered by level (general to specific), then dimension, then id.
+    pub clauses: Vec<ClauseResult>,
+}
+
+/// Relative shortfall of unit coverage above which part of a site counts as outside every unit.
+const COVERAGE_TOLERANCE: f64 = 1e-6;
+
+/// Evaluates a project against a rule set.
+pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
+    let touches = rules.unit_index.touching(&project.location);
+    let site_area = polygonal(&project.location).map(|p| geodesic_area(&p));
+    let length = linear(&project.location).map(|l| geodesic_length(&l));
+    let mut notes = Vec::new();
+    let mut review_from_notes = false;
+
+    let units: Vec<TouchedUnit> = touches
+        .iter()
+        .filter_map(|t| {
+            let u = rules.units.get(t.unit as usize)?;
+            Some(TouchedUnit {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                unit_type: u.unit_type,
+                type_label: u.unit_type.label(),
+                admin_code: u.admin_code.clone(),
+                overlap_area_m2: t.area_m2,
+                overlap_length_m: t.length_m,
+            })
+        })
+        .collect();
+
+    if units.is_empty() {
+        notes.push(
+            "项目位置不在本清单任何环境管控单元内，无法判定适用的准入要求，需人工研判。"
+                .to_string(),
+        );
+        review_from_notes = true;
+    } else if let Some(total) = site_area.filter(|a| *a > 0.0) {
+        let inside: f64 = touches.iter().filter_map(|t| t.area_m2).sum();
+        if inside < total * (1.0 - COVERAGE_TOLERANCE) {
+            notes.push(format!(
+                "项目用地约 {} 位于本清单管控单元之外（占地 {}），该部分未经判定，需人工研判。",
+                format_value(total - inside, Dimension::Area),
+                format_value(total, Dimension::Area)
+            ));
+            review_from_notes = true;
+        }
+    } else if let Some(total) = length.filter(|l| *l > 0.0) {
+        let inside: f64 = touches.iter().filter_map(|t| t.length_m).sum();
+        if inside < total * (1.0 - COVERAGE_TOLERANCE) {
+            notes.push(format!(
+                "线路约 {} 位于本清单管控单元之外（全长 {}），该部分未经判定，需人工研判。",
+                format_value(total - inside, Dimension::Length),
+                format_value(total, Dimension::Length)
+            ));
+            review_from_notes = true;
+        }
+    }
+
+    // Applicable clauses, each with the touched units it applies through.
+    let mut applicable: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for t in &touches {
+        let code = rules
+            .units
+            .get(t.unit as usize)
+            .map(|u| u.code.clone())
+            .unwrap_or_default();
+        for &c in rules
+            .unit_clauses
+            .get(t.unit as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            applicable.entry(c).or_default().push(code.clone());
+        }
+    }
+
+    let cx = condition::Context::new(rules, project);
+    let mut clauses: Vec<ClauseResult> = applicable
+        .into_iter()
+        .filter_map(|(c, via)| Some(evaluate_clause(&cx, rules.clauses.get(c as usize)?, via)))
+        .collect();
+    clauses.sort_by(|a, b| {
+        (a.level_rank, a.dimension, &a.id).cmp(&(b.level_rank, b.dimension, &b.id))
+    });
+
+    let mut counts = Counts {
+        applicable: clauses.len(),
+        ..Counts::default()
+    };
+    for c in &clauses {
+        match c.outcome {
+            Outcome::Violated => counts.violated += 1,
+            Outcome::NeedsReview => counts.needs_review += 1,
+            Outcome::Satisfied => counts.satisfied += 1,
+        }
+    }
+    if clauses.is_empty() && !units.is_empty() {
+        notes.push("本清单没有适用于该项目所在管控单元的条款。".to_string());
+    }
+    let mut verdict = Outcome::worst(clauses.iter().map(|c| c.outcome));
+    if review_from_notes {
+        verdict = verdict.min(Outcome::NeedsReview);
+    }
+
+    let h = &rules.header;
+    Assessment {
+        rule_set: RuleSetInfo {
+            name: h.name.clone(),
+            version: h.version.clone(),
+            issuer: h.issuer.clone(),
+            effective: h.effective.clone(),
+            supersedes: h.supersedes.clone(),
+            content_hash: rules.content_hash.clone(),
+        },
+        project: ProjectSummary {
+            name: project.name.clone(),
+            id: project.id.clone(),
+            geometry_type: geometry_type(&project.location),
+            site_area_m2: site_area,
+            length_m: length,
+            nature: match project.fact(crate::compile::FACT_NATURE) {
+                Some(project::FactValue::Enum(s)) => Some(s.clone()),
+                _ => None,
+            },
+            industry: project.industry_codes().to_vec(),
+        },
+        verdict,
+        verdict_label: verdict.label(),
+        units,
+        notes,
+        counts,
+        clauses,
+    }
+}
+
+fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
+    match g {
+        geo::Geometry::Point(_) => "Point",
+        geo::Geometry::MultiPoint(_) => "MultiPoint",
+        geo::Geometry::LineString(_) | geo::Geometry::Line(_) => "LineString",
+        geo::Geometry::MultiLineString(_) => "MultiLineString",
+        geo::Geometry::Polygon(_) | geo::Geometry::Rect(_) | geo::Geometry::Triangle(_) => {
+            "Polygon"
+        }
+        geo::Geometry::MultiPolygon(_) => "MultiPolygon",
+        geo::Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+fn missing_text(missing: &[String]) -> String {
+    missing
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Evaluates one clause: the `when` condition says whether it applies; the effect says what
+/// follows; exemptions may lift a violation (or turn it into a review).
+fn evaluate_clause(
+    cx: &condition::Context,
+    clause: &Clause,
+    via_units: Vec<String>,
+) -> ClauseResult {
+    let mut evidence = Vec::new();
+    let applies = clause.when.as_ref().map(|w| cx.cond(w));
+    let trigger = applies.as_ref().map_or(Truth::True, |e| e.value);
+    let mut missing: Vec<String> = Vec::new();
+    if let Some(e) = &applies {
+        if trigger == Truth::Unknown {
+            missing.extend(e.missing());
+        }
+        evidence.push(ClauseEvidence {
+            role: EvidenceRole::Applies,
+            evidence: e.clone(),
+        });
+    }
+
+    let (mut outcome, mut reason) = match &clause.effect {
+        Effect::Forbid => match trigger {
+            Truth::True => (Outcome::Violated, "禁止情形成立".to_string()),
+            Truth::False => (Outcome::Satisfied, "不属于禁止情形".to_string()),
+            Truth::Unknown => (
+                Outcome::NeedsReview,
+                format!("缺少 {}，无法判定是否属于禁止情形", missing_text(&missing)),
+            ),
+        },
+        Effect::Require(cond) | Effect::Limit(cond) => {
+            let is_limit = matches!(clause.effect, Effect::Limit(_));
+            if trigger == Truth::False {
+                (Outcome::Satisfied, "不适用：适用条件不成立".to_string())
+            } else {
+                let e = cx.cond(cond);
+                let req = e.value;
+                if req == Truth::Unknown {
+                    missing.extend(e.missing());
+                }
+                evidence.push(ClauseEvidence {
+                    role: EvidenceRole::Requirement,
+                    evidence: e,
+                });
+                let what = if is_limit { "限值" } else { "要求" };
+                match trigger.implies(req) {
+                    Truth::True => (Outcome::Satisfied, format!("满足{what}")),
+                    Truth::False => (Outcome::Violated, format!("不满足{what}")),
+                    Truth::Unknown => (
+                        Outcome::NeedsReview,
+                        format!("缺少 {}，无法判定是否满足{what}", missing_text(&missing)),
+                    ),
+                }
+            }
+        }
+        Effect::Review(why) => match trigger {
+            Truth::False => (Outcome::Satisfied, "不适用：适用条件不成立".to_string()),
+            _ => (Outcome::NeedsReview, format!("需人工研判：{why}")),
+        },
+    };
+
+    // Exemptions only matter when the clause would not be satisfied. Review clauses stay
+    // reviews: an exemption cannot settle what only a person can judge.
+    if outcome != Outcome::Satisfied
+        && !matches!(clause.effect, Effect::Review(_))
+        && !clause.exemptions.is_empty()
+    {
+        let mut exempt_review: Option<String> = None;
+        let mut exempt_unknown = false;
+        let mut exempted = false;
+        for x in &clause.exemptions {
+            let e = cx.cond(&x.condition);
+            match e.value {
+                Truth::True => match &x.review {
+                    Some(r) => {
+                        exempt_review = exempt_review
+                            .or(Some(format!("可能属于豁免情形（{}）：{r}", e.condition)))
+                    }
+                    None => exempted = true,
+                },
+                Truth::Unknown => {
+                    exempt_unknown = true;
+                    missing.extend(e.missing());
+                }
+                Truth::False => {}
+            }
+            evidence.push(ClauseEvidence {
+                role: EvidenceRole::Exemption,
+                evidence: e,
+            });
+        }
+        if exempted {
+            outcome = Outcome::Satisfied;
+            reason = "属于豁免情形".to_string();
+        } else if let Some(r) = exempt_review {
+            outcome = Outcome::NeedsReview;
+            reason = r;
+        } else if exempt_unknown && outcome == Outcome::Violated {
+            outcome = Outcome::NeedsReview;
+            reason = format!(
+                "{reason}，但缺少 {}，无法排除豁免情形",
+                missing_text(&missing)
+            );
+        }
+    }
+    if outcome == Outcome::Satisfied {
+        missing.clear();
+    }
+    missing.sort();
+    missing.dedup();
+
+    let level = cx.rules.levels.get(clause.level as usize);
+    ClauseResult {
+        id: clause.id.clone(),
+        level: level.map(|l| l.name.clone()).unwrap_or_default(),
+        level_scope: level.map(|l| l.scope.clone()).unwrap_or_default(),
+        level_rank: level.map_or(u32::MAX, |l| l.rank),
+        dimension: clause.dimension,
+        dimension_label: clause.dimension.label(),
+        text: clause.text.clone(),
+        outcome,
+        outcome_label: outcome.label(),
+        reason,
+        missing,
+        evidence,
+        via_units,
+        source: clause.location.clone(),
+    }
+}

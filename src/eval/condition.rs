@@ -1,0 +1,478 @@
+//! Evaluating typed conditions against a project, three-valued, with evidence down to every
+//! sub-condition.
+
+use std::cell::RefCell;
+
+use geo::Geometry;
+use serde::Serialize;
+
+use super::logic::Truth;
+use super::project::{FactValue, Project};
+use crate::compile::industry::{IndustryTable, covers};
+use crate::compile::quantity::{Dimension, format_value};
+use crate::compile::{Cond, CondKind, EmissionFigure, FactType, Num, NumKind, RuleSet};
+use crate::index::NearestFeature;
+use crate::index::units::{geodesic_area, polygonal};
+use crate::syntax::ast::{ArithOp, CmpOp};
+
+/// A value the evaluation read: a fact, an emission figure, a measured distance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observation {
+    /// What was read, as the rule writes it (`nature`, `increase(VOCs)`, `distance(长江)`).
+    pub name: String,
+    /// The value for people (`扩建`, `12.5 t/a`, `742 m`); `None` when the project does not state it.
+    pub value: Option<String>,
+    /// The number in its base unit, for machines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<f64>,
+    /// Extra detail (which feature was nearest, which set entry matched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The evaluation of one condition: its text, its value, the values it read, and its parts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub condition: String,
+    pub value: Truth,
+    /// Did this part decide its parent's value? (For `A and B` false, the false parts did.)
+    pub decisive: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<Observation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Evidence>,
+}
+
+impl Evidence {
+    /// The decisive leaves: the sub-conditions and values that decided this condition.
+    pub fn deciding_leaves(&self) -> Vec<&Evidence> {
+        if self.parts.is_empty() {
+            return vec![self];
+        }
+        self.parts
+            .iter()
+            .filter(|p| p.decisive)
+            .flat_map(Evidence::deciding_leaves)
+            .collect()
+    }
+
+    /// Names of facts the project did not state that this condition needed.
+    pub fn missing(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .deciding_leaves()
+            .into_iter()
+            .flat_map(|l| {
+                l.observed
+                    .iter()
+                    .filter(|o| o.value.is_none())
+                    .map(|o| o.name.clone())
+            })
+            .collect();
+        out.dedup();
+        out
+    }
+}
+
+/// Per-project evaluation context: spatial answers are computed once per layer and reused by
+/// every clause.
+pub struct Context<'a> {
+    pub rules: &'a RuleSet,
+    pub project: &'a Project,
+    nearest: RefCell<Vec<Option<Option<NearestFeature>>>>,
+    within: RefCell<Vec<Option<Option<u32>>>>,
+    intersects: RefCell<Vec<Option<Option<u32>>>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(rules: &'a RuleSet, project: &'a Project) -> Self {
+        let n = rules.layers.len();
+        Context {
+            rules,
+            project,
+            nearest: RefCell::new(vec![None; n]),
+            within: RefCell::new(vec![None; n]),
+            intersects: RefCell::new(vec![None; n]),
+        }
+    }
+
+    fn location(&self) -> &Geometry<f64> {
+        &self.project.location
+    }
+
+    fn layer_name(&self, layer: u32) -> &str {
+        self.rules
+            .layers
+            .get(layer as usize)
+            .map_or("?", |l| l.name.as_str())
+    }
+
+    fn feature_name(&self, layer: u32, feature: u32) -> String {
+        self.rules
+            .layers
+            .get(layer as usize)
+            .and_then(|l| l.index.features().get(feature as usize))
+            .map_or_else(String::new, |f| f.name.clone())
+    }
+
+    fn cached<T: Clone>(
+        cache: &RefCell<Vec<Option<T>>>,
+        layer: u32,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        if let Some(Some(v)) = cache.borrow().get(layer as usize) {
+            return v.clone();
+        }
+        let v = compute();
+        if let Some(slot) = cache.borrow_mut().get_mut(layer as usize) {
+            *slot = Some(v.clone());
+        }
+        v
+    }
+
+    pub fn nearest(&self, layer: u32) -> Option<NearestFeature> {
+        Self::cached(&self.nearest, layer, || {
+            self.rules
+                .layers
+                .get(layer as usize)
+                .and_then(|l| l.index.nearest(self.location()))
+        })
+    }
+
+    fn within(&self, layer: u32) -> Option<u32> {
+        Self::cached(&self.within, layer, || {
+            self.rules
+                .layers
+                .get(layer as usize)
+                .and_then(|l| l.index.covering(self.location()))
+        })
+    }
+
+    fn intersects(&self, layer: u32) -> Option<u32> {
+        Self::cached(&self.intersects, layer, || {
+            self.rules
+                .layers
+                .get(layer as usize)
+                .and_then(|l| l.index.intersects(self.location()))
+        })
+    }
+
+    fn fact_name(&self, id: u32) -> String {
+        self.rules
+            .schema
+            .fact(id)
+            .map_or_else(|| "?".into(), |f| f.name.clone())
+    }
+
+    fn observe_fact(&self, id: u32) -> Observation {
+        let name = self.fact_name(id);
+        let value = self.project.fact(id);
+        let (text, number) = match value {
+            None => (None, None),
+            Some(FactValue::Number(x)) => {
+                let dim = match self.rules.schema.fact(id).map(|f| &f.ty) {
+                    Some(FactType::Number { dimension, .. }) => *dimension,
+                    _ => Dimension::Scalar,
+                };
+                (Some(format_value(*x, dim)), Some(*x))
+            }
+            Some(FactValue::Bool(b)) => (Some(if *b { "是" } else { "否" }.to_string()), None),
+            Some(FactValue::Enum(s)) => (Some(s.clone()), None),
+            Some(FactValue::Set(v)) | Some(FactValue::Industry(v)) => {
+                (Some(format!("[{}]", v.join(", "))), None)
+            }
+        };
+        Observation {
+            name,
+            value: text,
+            number,
+            detail: None,
+        }
+    }
+
+    /// Evaluates a condition.
+    pub fn cond(&self, c: &Cond) -> Evidence {
+        let leaf = |value: Truth, observed: Vec<Observation>| Evidence {
+            condition: c.text.clone(),
+            value,
+            decisive: true,
+            observed,
+            parts: Vec::new(),
+        };
+        match &c.kind {
+            CondKind::And(parts) | CondKind::Or(parts) => {
+                let is_and = matches!(c.kind, CondKind::And(_));
+                let mut evs: Vec<Evidence> = parts.iter().map(|p| self.cond(p)).collect();
+                let value = evs.iter().fold(Truth::from_bool(is_and), |acc, e| {
+                    if is_and {
+                        acc.and(e.value)
+                    } else {
+                        acc.or(e.value)
+                    }
+                });
+                // The parts that decided: for `and` false, the false parts; for `or` true, the
+                // true parts; for unknown, the unknown parts; otherwise all of them.
+                let dominant = if is_and { Truth::False } else { Truth::True };
+                for e in &mut evs {
+                    e.decisive = match value {
+                        v if v == dominant => e.value == dominant,
+                        Truth::Unknown => e.value == Truth::Unknown,
+                        _ => true,
+                    };
+                }
+                Evidence {
+                    condition: c.text.clone(),
+                    value,
+                    decisive: true,
+                    observed: Vec::new(),
+                    parts: evs,
+                }
+            }
+            CondKind::Not(inner) => {
+                let e = self.cond(inner);
+                Evidence {
+                    condition: c.text.clone(),
+                    value: e.value.not(),
+                    decisive: true,
+                    observed: Vec::new(),
+                    parts: vec![e],
+                }
+            }
+            CondKind::Const(b) => leaf(Truth::from_bool(*b), Vec::new()),
+            CondKind::BoolFact(id) => {
+                let o = self.observe_fact(*id);
+                let v = match self.project.fact(*id) {
+                    Some(FactValue::Bool(b)) => Truth::from_bool(*b),
+                    _ => Truth::Unknown,
+                };
+                leaf(v, vec![o])
+            }
+            CondKind::EnumIn { fact, values } => {
+                let o = self.observe_fact(*fact);
+                let v = match self.project.fact(*fact) {
+                    Some(FactValue::Enum(s)) => Truth::from_bool(values.contains(s)),
+                    _ => Truth::Unknown,
+                };
+                leaf(v, vec![o])
+            }
+            CondKind::SetAny { fact, values } => {
+                let mut o = self.observe_fact(*fact);
+                let v = match self.project.fact(*fact) {
+                    Some(FactValue::Set(have)) => {
+                        let hits: Vec<&String> =
+                            have.iter().filter(|h| values.contains(h)).collect();
+                        if !hits.is_empty() {
+                            o.detail = Some(format!(
+                                "命中 {}",
+                                hits.iter()
+                                    .map(|s| s.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ));
+                        }
+                        Truth::from_bool(!hits.is_empty())
+                    }
+                    _ => Truth::Unknown,
+                };
+                leaf(v, vec![o])
+            }
+            CondKind::SetContains { fact, value } => {
+                let o = self.observe_fact(*fact);
+                let v = match self.project.fact(*fact) {
+                    Some(FactValue::Set(have)) => Truth::from_bool(have.contains(value)),
+                    _ => Truth::Unknown,
+                };
+                leaf(v, vec![o])
+            }
+            CondKind::IndustryIn { prefixes, set_name } => {
+                let codes = self.project.industry_codes();
+                let table = IndustryTable::get();
+                let hits: Vec<String> = codes
+                    .iter()
+                    .filter_map(|code| {
+                        let p = prefixes.iter().find(|p| covers(p, code))?;
+                        let name = table.lookup(code).map_or("", |i| i.name.as_str());
+                        Some(if p == code {
+                            format!("{code} {name}")
+                        } else {
+                            format!("{code} {name}（属 {p}）")
+                        })
+                    })
+                    .collect();
+                let value = if codes.is_empty() {
+                    Truth::Unknown
+                } else {
+                    Truth::from_bool(!hits.is_empty())
+                };
+                let detail = if !hits.is_empty() {
+                    Some(format!(
+                        "{}{}",
+                        hits.join("；"),
+                        set_name
+                            .as_ref()
+                            .map_or(String::new(), |s| format!(" ∈ {s}"))
+                    ))
+                } else {
+                    None
+                };
+                let described: Vec<String> = codes
+                    .iter()
+                    .map(|c| format!("{c} {}", table.lookup(c).map_or("", |i| i.name.as_str())))
+                    .collect();
+                let o = Observation {
+                    name: "industry".into(),
+                    value: (!codes.is_empty()).then(|| described.join("；")),
+                    number: None,
+                    detail,
+                };
+                leaf(value, vec![o])
+            }
+            CondKind::KnownFact(id) => {
+                let o = self.observe_fact(*id);
+                leaf(Truth::from_bool(o.value.is_some()), vec![o])
+            }
+            CondKind::KnownPollutant(p) => {
+                let name = self
+                    .rules
+                    .schema
+                    .pollutants
+                    .get(*p as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                let known = self
+                    .project
+                    .emissions
+                    .get(*p as usize)
+                    .is_some_and(Option::is_some);
+                let o = Observation {
+                    name,
+                    value: Some(if known { "已申报" } else { "未申报" }.into()),
+                    number: None,
+                    detail: None,
+                };
+                leaf(Truth::from_bool(known), vec![o])
+            }
+            CondKind::Within(layer) | CondKind::Intersects(layer) => {
+                let within = matches!(c.kind, CondKind::Within(_));
+                let hit = if within {
+                    self.within(*layer)
+                } else {
+                    self.intersects(*layer)
+                };
+                let name = format!(
+                    "{}({})",
+                    if within { "within" } else { "intersects" },
+                    self.layer_name(*layer)
+                );
+                let value = match hit {
+                    Some(f) => format!("是（{}）", self.feature_name(*layer, f)),
+                    None => "否".to_string(),
+                };
+                leaf(
+                    Truth::from_bool(hit.is_some()),
+                    vec![Observation {
+                        name,
+                        value: Some(value),
+                        number: None,
+                        detail: None,
+                    }],
+                )
+            }
+            CondKind::Compare { lhs, op, rhs } => {
+                let mut observed = Vec::new();
+                let a = self.num(lhs, &mut observed);
+                let b = self.num(rhs, &mut observed);
+                let value = match (a, b) {
+                    (Some(a), Some(b)) => Truth::from_bool(compare(a, *op, b)),
+                    _ => Truth::Unknown,
+                };
+                leaf(value, observed)
+            }
+        }
+    }
+
+    /// Evaluates a number; every fact, figure or measurement it reads is pushed to `observed`.
+    pub fn num(&self, n: &Num, observed: &mut Vec<Observation>) -> Option<f64> {
+        match &n.kind {
+            NumKind::Const(v) => Some(*v),
+            NumKind::Fact(id) => {
+                let o = self.observe_fact(*id);
+                let v = match self.project.fact(*id) {
+                    Some(FactValue::Number(x)) => Some(*x),
+                    _ => None,
+                };
+                observed.push(o);
+                v
+            }
+            NumKind::Emission { pollutant, figure } => {
+                let e = self
+                    .project
+                    .emissions
+                    .get(*pollutant as usize)
+                    .copied()
+                    .flatten();
+                let v = e.and_then(|e| match figure {
+                    EmissionFigure::Total => e.total,
+                    EmissionFigure::Increase => e.increase,
+                    EmissionFigure::Offset => e.offset,
+                });
+                observed.push(Observation {
+                    name: n.text.clone(),
+                    value: v.map(|x| format_value(x, Dimension::MassPerYear)),
+                    number: v,
+                    detail: None,
+                });
+                v
+            }
+            NumKind::Distance(layer) => {
+                let near = self.nearest(*layer);
+                let v = near.as_ref().map(|f| f.distance_m);
+                observed.push(Observation {
+                    name: n.text.clone(),
+                    value: v.map(|x| format_value(x, Dimension::Length)),
+                    number: v,
+                    detail: near
+                        .map(|f| format!("最近要素：{}", self.feature_name(*layer, f.feature))),
+                });
+                v
+            }
+            NumKind::SiteArea => {
+                let v = polygonal(self.location()).map(|p| geodesic_area(&p));
+                observed.push(Observation {
+                    name: n.text.clone(),
+                    value: v.map(|x| format_value(x, Dimension::Area)),
+                    number: v,
+                    detail: v.is_none().then(|| "点状或线状项目无占地面积".to_string()),
+                });
+                v
+            }
+            NumKind::Arith(a, op, b) => {
+                let a = self.num(a, observed);
+                let b = self.num(b, observed);
+                let (a, b) = (a?, b?);
+                let r = match op {
+                    ArithOp::Add => a + b,
+                    ArithOp::Sub => a - b,
+                    ArithOp::Mul => a * b,
+                    ArithOp::Div => {
+                        if b == 0.0 {
+                            return None;
+                        }
+                        a / b
+                    }
+                };
+                r.is_finite().then_some(r)
+            }
+        }
+    }
+}
+
+fn compare(a: f64, op: CmpOp, b: f64) -> bool {
+    match op {
+        CmpOp::Lt => a < b,
+        CmpOp::Le => a <= b,
+        CmpOp::Gt => a > b,
+        CmpOp::Ge => a >= b,
+        CmpOp::Eq => a == b,
+        CmpOp::Ne => a != b,
+    }
+}

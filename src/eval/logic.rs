@@ -1,0 +1,148 @@
+//! Three-valued (Kleene) logic: a condition is true, false, or unknown because a fact it needs
+//! is missing. Unknown never becomes "satisfied".
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+impl Truth {
+    pub fn from_bool(b: bool) -> Truth {
+        if b { Truth::True } else { Truth::False }
+    }
+
+    /// Kleene negation: unknown stays unknown.
+    pub fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+
+    /// Kleene conjunction: false wins, then unknown.
+    pub fn and(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::False, _) | (_, Truth::False) => Truth::False,
+            (Truth::True, Truth::True) => Truth::True,
+            _ => Truth::Unknown,
+        }
+    }
+
+    /// Kleene disjunction: true wins, then unknown.
+    pub fn or(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::True, _) | (_, Truth::True) => Truth::True,
+            (Truth::False, Truth::False) => Truth::False,
+            _ => Truth::Unknown,
+        }
+    }
+
+    /// Kleene implication `self → then`, i.e. `not self or then`.
+    pub fn implies(self, then: Truth) -> Truth {
+        self.not().or(then)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Truth::True => "成立",
+            Truth::False => "不成立",
+            Truth::Unknown => "未知",
+        }
+    }
+}
+
+/// The outcome of one clause for one project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 违反
+    Violated,
+    /// 需人工研判
+    NeedsReview,
+    /// 符合
+    Satisfied,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Violated => "违反",
+            Outcome::NeedsReview => "需人工研判",
+            Outcome::Satisfied => "符合",
+        }
+    }
+
+    /// The overall verdict of several outcomes: violated if any is, else needs review if any
+    /// does, else satisfied.
+    pub fn worst(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
+        outcomes.into_iter().min().unwrap_or(Outcome::Satisfied)
+    }
+
+    /// `check`'s exit code for this verdict: 0 satisfied, 1 violated, 3 needs review.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Satisfied => 0,
+            Outcome::Violated => 1,
+            Outcome::NeedsReview => 3,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn truth() -> impl Strategy<Value = Truth> {
+        prop_oneof![Just(Truth::True), Just(Truth::False), Just(Truth::Unknown)]
+    }
+
+    /// Every way of filling in the unknowns.
+    fn completions(t: Truth) -> Vec<bool> {
+        match t {
+            Truth::True => vec![true],
+            Truth::False => vec![false],
+            Truth::Unknown => vec![true, false],
+        }
+    }
+
+    proptest! {
+        /// Kleene logic is sound: a known result holds for every completion of the unknowns,
+        /// and an unknown result really depends on them.
+        #[test]
+        fn and_or_agree_with_every_completion(a in truth(), b in truth()) {
+            for (op, f) in [(Truth::and as fn(Truth, Truth) -> Truth, (|x, y| x && y) as fn(bool, bool) -> bool), (Truth::or, |x, y| x || y), (Truth::implies, |x, y| !x || y)] {
+                let r = op(a, b);
+                let outs: Vec<bool> = completions(a).into_iter().flat_map(|x| completions(b).into_iter().map(move |y| f(x, y))).collect();
+                match r {
+                    Truth::True => prop_assert!(outs.iter().all(|o| *o)),
+                    Truth::False => prop_assert!(outs.iter().all(|o| !*o)),
+                    Truth::Unknown => prop_assert!(outs.contains(&true) && outs.contains(&false)),
+                }
+            }
+        }
+
+        #[test]
+        fn double_negation_is_identity(a in truth()) {
+            prop_assert_eq!(a.not().not(), a);
+        }
+
+        #[test]
+        fn de_morgan_holds(a in truth(), b in truth()) {
+            prop_assert_eq!(a.and(b).not(), a.not().or(b.not()));
+        }
+
+        #[test]
+        fn the_verdict_is_never_better_than_any_outcome(v in proptest::collection::vec(prop_oneof![Just(Outcome::Violated), Just(Outcome::NeedsReview), Just(Outcome::Satisfied)], 0..8)) {
+            let w = Outcome::worst(v.clone());
+            prop_assert!(v.iter().all(|o| w <= *o));
+            prop_assert_eq!(w == Outcome::Satisfied, v.iter().all(|o| *o == Outcome::Satisfied));
+        }
+    }
+}

@@ -1,0 +1,819 @@
+//! The project being checked (建设项目): its location, construction nature, industry codes,
+//! park status, emissions and declared facts, read from JSON and checked against the rule set's
+//! schema. See `docs/project.md` for the file format.
+
+use std::fmt;
+
+use geo::{
+    Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
+    Validation,
+};
+use serde_json::{Map, Value};
+
+use crate::compile::industry::IndustryTable;
+use crate::compile::quantity::{Dimension, measure};
+use crate::compile::{FACT_IN_PARK, FACT_INDUSTRY, FACT_NATURE, FactType, NATURES, Schema};
+
+/// A value a project states for a fact, normalised (numbers in the base unit).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactValue {
+    Number(f64),
+    Bool(bool),
+    Enum(String),
+    Set(Vec<String>),
+    /// Normalised GB/T 4754 codes.
+    Industry(Vec<String>),
+}
+
+/// A pollutant's three figures, t/a; any may be unknown.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Emission {
+    pub total: Option<f64>,
+    pub increase: Option<f64>,
+    pub offset: Option<f64>,
+}
+
+/// A project, validated against a rule set's schema.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub name: String,
+    pub id: Option<String>,
+    pub location: Geometry<f64>,
+    /// Facts by [`crate::compile::FactId`]; `None` = not stated (unknown).
+    pub facts: Vec<Option<FactValue>>,
+    /// Emissions by pollutant index; `None` = pollutant not stated.
+    pub emissions: Vec<Option<Emission>>,
+}
+
+impl Project {
+    pub fn fact(&self, id: u32) -> Option<&FactValue> {
+        self.facts.get(id as usize).and_then(Option::as_ref)
+    }
+
+    pub fn industry_codes(&self) -> &[String] {
+        match self.fact(FACT_INDUSTRY) {
+            Some(FactValue::Industry(c)) => c,
+            _ => &[],
+        }
+    }
+}
+
+/// One problem with a project file: which field, what is wrong, and what would be right.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// JSON path of the field, e.g. `location.coordinates[0][3]`.
+    pub field: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.field, self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " (help: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a project could not be used: every problem found in it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the project has {} problem(s): {}", .errors.len(), .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+pub struct ProjectError {
+    pub errors: Vec<FieldError>,
+}
+
+/// China's extent including the South China Sea islands, lon/lat degrees.
+pub const CHINA_LON: (f64, f64) = (73.0, 136.0);
+pub const CHINA_LAT: (f64, f64) = (3.0, 54.0);
+/// Most vertices accepted in one project geometry.
+pub const MAX_VERTICES: usize = 100_000;
+
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+            help: None,
+        });
+    }
+    fn push_help(
+        &mut self,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+            help: Some(help.into()),
+        });
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses a project from JSON text and checks it against the schema.
+///
+/// # Errors
+/// Every problem found: missing or mistyped fields, unknown industry codes, facts or
+/// pollutants, invalid geometry, coordinates outside China.
+pub fn parse_project(text: &str, schema: &Schema) -> Result<Project, ProjectError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| ProjectError {
+        errors: vec![FieldError {
+            field: "(file)".into(),
+            message: format!(
+                "not valid JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+            help: None,
+        }],
+    })?;
+    project_from_value(&value, schema)
+}
+
+/// Like [`parse_project`], from an already-parsed JSON value.
+///
+/// # Errors
+/// See [`parse_project`].
+pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, ProjectError> {
+    let mut errs = Errors(Vec::new());
+    let Some(obj) = value.as_object() else {
+        return Err(ProjectError {
+            errors: vec![FieldError {
+                field: "(file)".into(),
+                message: format!("a project is a JSON object, found {}", type_name(value)),
+                help: None,
+            }],
+        });
+    };
+    const KNOWN: [&str; 9] = [
+        "name",
+        "id",
+        "nature",
+        "industry",
+        "location",
+        "in_park",
+        "emissions",
+        "facts",
+        "note",
+    ];
+    for k in obj.keys() {
+        if !KNOWN.contains(&k.as_str()) {
+            errs.push_help(
+                k.clone(),
+                "unknown field",
+                format!(
+                    "project fields are: {}; rule-set facts go under `facts`",
+                    KNOWN.join(", ")
+                ),
+            );
+        }
+    }
+    let mut facts: Vec<Option<FactValue>> = vec![None; schema.facts.len()];
+
+    let name = match obj.get("name") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(_)) => {
+            errs.push("name", "is empty");
+            String::new()
+        }
+        Some(v) => {
+            errs.push("name", format!("must be a string, found {}", type_name(v)));
+            String::new()
+        }
+        None => {
+            errs.push("name", "is missing");
+            String::new()
+        }
+    };
+    let id = match obj.get("id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(v) => {
+            errs.push("id", format!("must be a string, found {}", type_name(v)));
+            None
+        }
+    };
+
+    match obj.get("nature") {
+        Some(Value::String(s)) => match normalise_nature(s) {
+            Some(n) => facts[FACT_NATURE as usize] = Some(FactValue::Enum(n.to_string())),
+            None => errs.push_help(
+                "nature",
+                format!("unknown construction nature `{s}`"),
+                format!("use one of {}", NATURES.join(", ")),
+            ),
+        },
+        Some(Value::Null) | None => errs.push_help(
+            "nature",
+            "is missing",
+            format!("one of {}", NATURES.join(", ")),
+        ),
+        Some(v) => errs.push(
+            "nature",
+            format!("must be a string, found {}", type_name(v)),
+        ),
+    }
+
+    match obj.get("industry") {
+        Some(Value::Array(items)) if !items.is_empty() => {
+            let table = IndustryTable::get();
+            let mut codes = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let field = format!("industry[{i}]");
+                match item {
+                    Value::String(s) => match table.normalise(s) {
+                        Some(ind) => codes.push(ind.code.clone()),
+                        None => {
+                            let near = table.suggest(s);
+                            let help = if near.is_empty() {
+                                "codes follow GB/T 4754-2017, e.g. C2614".to_string()
+                            } else {
+                                format!("codes nearby: {}", near.join("; "))
+                            };
+                            errs.push_help(
+                                field,
+                                format!("`{s}` is not a GB/T 4754-2017 industry code"),
+                                help,
+                            );
+                        }
+                    },
+                    v => errs.push(
+                        field,
+                        format!("must be a string code, found {}", type_name(v)),
+                    ),
+                }
+            }
+            codes.dedup();
+            facts[FACT_INDUSTRY as usize] = Some(FactValue::Industry(codes));
+        }
+        Some(Value::Array(_)) => errs.push(
+            "industry",
+            "is empty: give at least one GB/T 4754-2017 code",
+        ),
+        Some(Value::String(s)) => errs.push_help(
+            "industry",
+            format!("must be an array of codes, found the string `{s}`"),
+            format!("write [\"{s}\"]"),
+        ),
+        Some(Value::Null) | None => errs.push_help(
+            "industry",
+            "is missing",
+            "an array of GB/T 4754-2017 codes, e.g. [\"C2614\"]",
+        ),
+        Some(v) => errs.push(
+            "industry",
+            format!("must be an array of codes, found {}", type_name(v)),
+        ),
+    }
+
+    match obj.get("in_park") {
+        None | Some(Value::Null) => {}
+        Some(v) => match as_bool(v) {
+            Some(b) => facts[FACT_IN_PARK as usize] = Some(FactValue::Bool(b)),
+            None => errs.push(
+                "in_park",
+                format!("must be true or false, found {}", type_name(v)),
+            ),
+        },
+    }
+
+    let location = match obj.get("location") {
+        Some(v) => parse_geometry(v, "location", &mut errs),
+        None => {
+            errs.push_help(
+                "location",
+                "is missing",
+                "a GeoJSON geometry (Point, LineString, Polygon, Multi*) in lon/lat",
+            );
+            None
+        }
+    };
+
+    let mut emissions: Vec<Option<Emission>> = vec![None; schema.pollutants.len()];
+    match obj.get("emissions") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => parse_emissions(m, schema, &mut emissions, &mut errs),
+        Some(v) => errs.push(
+            "emissions",
+            format!(
+                "must be an object keyed by pollutant, found {}",
+                type_name(v)
+            ),
+        ),
+    }
+
+    match obj.get("facts") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => parse_facts(m, schema, &mut facts, &mut errs),
+        Some(v) => errs.push(
+            "facts",
+            format!("must be an object, found {}", type_name(v)),
+        ),
+    }
+
+    match (errs.0.is_empty(), location) {
+        (true, Some(location)) => Ok(Project {
+            name,
+            id,
+            location,
+            facts,
+            emissions,
+        }),
+        _ => Err(ProjectError { errors: errs.0 }),
+    }
+}
+
+fn normalise_nature(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    let alias = match s {
+        "技改" | "技术改造项目" => "技术改造",
+        "新建项目" => "新建",
+        "扩建项目" => "扩建",
+        "改建项目" => "改建",
+        "迁建项目" | "搬迁" => "迁建",
+        other => other,
+    };
+    NATURES.iter().copied().find(|n| *n == alias)
+}
+
+fn as_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim() {
+            "是" | "true" | "yes" => Some(true),
+            "否" | "false" | "no" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Reads a number as an applicant writes it: `12.5`, `"12.5"`, `"35 t/h"`, `"2 km"`, converted
+/// to the base unit of `dimension` (a bare number is taken in `unit`, the schema's unit).
+fn as_quantity(v: &Value, dimension: Dimension, unit: &str) -> Result<f64, String> {
+    let (number, written_unit) = match v {
+        Value::Number(n) => (n.as_f64().ok_or("is not a finite number")?, None),
+        Value::String(s) => {
+            let s = s.trim();
+            let split = s
+                .find(|c: char| {
+                    !(c.is_ascii_digit()
+                        || c == '.'
+                        || c == '-'
+                        || c == '+'
+                        || c == 'e'
+                        || c == 'E')
+                })
+                .unwrap_or(s.len());
+            let (num, rest) = s.split_at(split);
+            let num: f64 = num.parse().map_err(|_| format!("`{s}` is not a number"))?;
+            let rest = rest.trim();
+            (num, (!rest.is_empty()).then_some(rest))
+        }
+        other => return Err(format!("must be a number, found {}", type_name(other))),
+    };
+    if !number.is_finite() {
+        return Err("is not a finite number".into());
+    }
+    let factor = match written_unit.or((!unit.is_empty()).then_some(unit)) {
+        None => 1.0,
+        Some(u) => match measure(u) {
+            Some(m) if m.dimension == dimension => m.factor,
+            Some(m) => {
+                return Err(format!(
+                    "unit `{u}` measures {}, but this fact is {}",
+                    m.dimension.describe(),
+                    dimension.describe()
+                ));
+            }
+            None => return Err(format!("unknown unit `{u}`")),
+        },
+    };
+    Ok(number * factor)
+}
+
+fn parse_emissions(
+    m: &Map<String, Value>,
+    schema: &Schema,
+    out: &mut [Option<Emission>],
+    errs: &mut Errors,
+) {
+    for (pollutant, v) in m {
+        let field = format!("emissions.{pollutant}");
+        let Some(pid) = schema.pollutant_id(pollutant) else {
+            errs.push_help(
+                field,
+                format!("unknown pollutant `{pollutant}`"),
+                format!(
+                    "this rule set's pollutants: {}",
+                    schema.pollutants.join(", ")
+                ),
+            );
+            continue;
+        };
+        let Value::Object(figures) = v else {
+            errs.push_help(
+                field,
+                format!("must be an object, found {}", type_name(v)),
+                "{\"total\": …, \"increase\": …, \"offset\": …} in t/a",
+            );
+            continue;
+        };
+        let mut e = Emission::default();
+        for (k, fv) in figures {
+            let f = format!("{field}.{k}");
+            let slot = match k.as_str() {
+                "total" => &mut e.total,
+                "increase" => &mut e.increase,
+                "offset" => &mut e.offset,
+                _ => {
+                    errs.push_help(
+                        f,
+                        "unknown emission figure",
+                        "use total, increase and offset (t/a)",
+                    );
+                    continue;
+                }
+            };
+            if fv.is_null() {
+                continue;
+            }
+            match as_quantity(fv, Dimension::MassPerYear, "t/a") {
+                Ok(x) if x < 0.0 && k != "increase" => errs.push(f, "must not be negative"),
+                Ok(x) => *slot = Some(x),
+                Err(m) => errs.push(f, m),
+            }
+        }
+        if let Some(slot) = out.get_mut(pid as usize) {
+            *slot = Some(e);
+        }
+    }
+}
+
+fn parse_facts(
+    m: &Map<String, Value>,
+    schema: &Schema,
+    facts: &mut [Option<FactValue>],
+    errs: &mut Errors,
+) {
+    for (name, v) in m {
+        let field = format!("facts.{name}");
+        let Some(id) = schema.fact_id(name) else {
+            let declared: Vec<&str> = schema
+                .facts
+                .iter()
+                .filter(|f| !f.builtin)
+                .map(|f| f.name.as_str())
+                .collect();
+            errs.push_help(
+                field,
+                format!("unknown fact `{name}`"),
+                format!("this rule set declares: {}", declared.join(", ")),
+            );
+            continue;
+        };
+        let Some(def) = schema.fact(id) else { continue };
+        if def.builtin {
+            errs.push_help(
+                field,
+                format!("`{name}` is a top-level project field"),
+                format!("write it as `\"{name}\": …` beside `name`"),
+            );
+            continue;
+        }
+        if v.is_null() {
+            continue;
+        }
+        let value = match &def.ty {
+            FactType::Number { dimension, unit } => {
+                as_quantity(v, *dimension, unit).map(FactValue::Number)
+            }
+            FactType::Bool => as_bool(v)
+                .map(FactValue::Bool)
+                .ok_or_else(|| format!("must be true or false, found {}", type_name(v))),
+            FactType::Enum(values) => match v {
+                Value::String(s) if values.contains(s) => Ok(FactValue::Enum(s.clone())),
+                Value::String(s) => Err(format!("`{s}` is not one of {}", values.join(", "))),
+                other => Err(format!(
+                    "must be one of {}, found {}",
+                    values.join(", "),
+                    type_name(other)
+                )),
+            },
+            FactType::Set(values) => match v {
+                Value::Array(items) => {
+                    let mut out = Vec::new();
+                    let mut bad = Vec::new();
+                    for it in items {
+                        match it.as_str() {
+                            Some(s) if values.iter().any(|x| x == s) => out.push(s.to_string()),
+                            Some(s) => bad.push(format!("`{s}`")),
+                            None => bad.push(type_name(it).to_string()),
+                        }
+                    }
+                    if bad.is_empty() {
+                        Ok(FactValue::Set(out))
+                    } else {
+                        Err(format!(
+                            "{} not among {}",
+                            bad.join(", "),
+                            values.join(", ")
+                        ))
+                    }
+                }
+                other => Err(format!(
+                    "must be an array of {}, found {}",
+                    values.join(", "),
+                    type_name(other)
+                )),
+            },
+            FactType::Industry => Err("industry codes go in the top-level `industry` field".into()),
+        };
+        match value {
+            Ok(x) => {
+                if let Some(slot) = facts.get_mut(id as usize) {
+                    *slot = Some(x);
+                }
+            }
+            Err(m) => errs.push(field, m),
+        }
+    }
+}
+
+// ---- geometry ------------------------------------------------------------------------
+
+/// Reads and validates a GeoJSON geometry in lon/lat: numbers, China's extent, closed rings,
+/// enough points, no self-intersection.
+fn parse_geometry(v: &Value, field: &str, errs: &mut Errors) -> Option<Geometry<f64>> {
+    let before = errs.0.len();
+    let Some(obj) = v.as_object() else {
+        errs.push_help(
+            field,
+            format!("must be a GeoJSON geometry object, found {}", type_name(v)),
+            "{\"type\": \"Point\", \"coordinates\": [118.78, 32.04]}",
+        );
+        return None;
+    };
+    let ty = match obj.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        _ => {
+            errs.push(format!("{field}.type"), "is missing: expected Point, LineString, Polygon, MultiPoint, MultiLineString or MultiPolygon");
+            return None;
+        }
+    };
+    let Some(coords) = obj.get("coordinates") else {
+        errs.push(format!("{field}.coordinates"), "is missing");
+        return None;
+    };
+    let cf = format!("{field}.coordinates");
+    let mut vertices = 0usize;
+    let mut cx = GeomCx {
+        errs,
+        vertices: &mut vertices,
+    };
+    let g = match ty {
+        "Point" => cx.position(coords, &cf).map(|c| Geometry::Point(Point(c))),
+        "MultiPoint" => cx.array(coords, &cf).map(|items| {
+            Geometry::MultiPoint(MultiPoint(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| cx.position(p, &format!("{cf}[{i}]")).map(Point))
+                    .collect(),
+            ))
+        }),
+        "LineString" => cx.line(coords, &cf).map(Geometry::LineString),
+        "MultiLineString" => cx.array(coords, &cf).map(|items| {
+            Geometry::MultiLineString(MultiLineString(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, l)| cx.line(l, &format!("{cf}[{i}]")))
+                    .collect(),
+            ))
+        }),
+        "Polygon" => cx.polygon(coords, &cf).map(Geometry::Polygon),
+        "MultiPolygon" => cx.array(coords, &cf).map(|items| {
+            Geometry::MultiPolygon(MultiPolygon(
+                items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| cx.polygon(p, &format!("{cf}[{i}]")))
+                    .collect(),
+            ))
+        }),
+        other => {
+            cx.errs.push_help(
+                format!("{field}.type"),
+                format!("unsupported geometry type `{other}`"),
+                "use Point, LineString, Polygon, MultiPoint, MultiLineString or MultiPolygon",
+            );
+            None
+        }
+    };
+    if vertices > MAX_VERTICES {
+        errs.push(
+            cf.clone(),
+            format!("has {vertices} vertices, more than the limit of {MAX_VERTICES}"),
+        );
+    }
+    if errs.0.len() > before {
+        return None;
+    }
+    let g = g?;
+    if matches!(&g, Geometry::MultiPoint(m) if m.0.is_empty())
+        || matches!(&g, Geometry::MultiLineString(m) if m.0.is_empty())
+        || matches!(&g, Geometry::MultiPolygon(m) if m.0.is_empty())
+    {
+        errs.push(cf, "is empty");
+        return None;
+    }
+    if let Geometry::MultiPolygon(mp) = &g
+        && let Err(e) = mp.check_validation()
+    {
+        errs.push_help(
+            cf,
+            format!("the polygons are invalid: {e}"),
+            "parts of a MultiPolygon must not overlap",
+        );
+        return None;
+    }
+    Some(g)
+}
+
+struct GeomCx<'a> {
+    errs: &'a mut Errors,
+    vertices: &'a mut usize,
+}
+
+impl GeomCx<'_> {
+    fn array<'v>(&mut self, v: &'v Value, field: &str) -> Option<&'v Vec<Value>> {
+        match v {
+            Value::Array(a) => Some(a),
+            other => {
+                self.errs.push(
+                    field,
+                    format!("must be an array, found {}", type_name(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn position(&mut self, v: &Value, field: &str) -> Option<Coord<f64>> {
+        *self.vertices += 1;
+        if *self.vertices > MAX_VERTICES {
+            return None;
+        }
+        let a = self.array(v, field)?;
+        if a.len() < 2 || a.len() > 3 {
+            self.errs.push_help(
+                field,
+                format!("a position has 2 numbers [lon, lat], found {}", a.len()),
+                "[118.78, 32.04]",
+            );
+            return None;
+        }
+        let mut xy = [0.0f64; 2];
+        for (i, slot) in xy.iter_mut().enumerate() {
+            match a.get(i) {
+                Some(Value::Number(n)) => match n.as_f64() {
+                    Some(x) if x.is_finite() => *slot = x,
+                    _ => {
+                        self.errs
+                            .push(format!("{field}[{i}]"), "is not a finite number");
+                        return None;
+                    }
+                },
+                Some(other) => {
+                    self.errs.push(
+                        format!("{field}[{i}]"),
+                        format!("must be a number, found {}", type_name(other)),
+                    );
+                    return None;
+                }
+                None => return None,
+            }
+        }
+        let c = Coord { x: xy[0], y: xy[1] };
+        let inside = |c: Coord<f64>| {
+            (CHINA_LON.0..=CHINA_LON.1).contains(&c.x) && (CHINA_LAT.0..=CHINA_LAT.1).contains(&c.y)
+        };
+        if !inside(c) {
+            let help = if inside(Coord { x: c.y, y: c.x }) {
+                "the numbers look swapped: GeoJSON order is [longitude, latitude]".to_string()
+            } else if c.x.abs() > 360.0 || c.y.abs() > 360.0 {
+                "these look like projected coordinates (metres); convert them to CGCS2000 / WGS84 longitude and latitude".to_string()
+            } else {
+                format!(
+                    "China lies within longitude {}–{}°E and latitude {}–{}°N",
+                    CHINA_LON.0, CHINA_LON.1, CHINA_LAT.0, CHINA_LAT.1
+                )
+            };
+            self.errs
+                .push_help(field, format!("[{}, {}] is outside China", c.x, c.y), help);
+            return None;
+        }
+        Some(c)
+    }
+
+    fn coords(&mut self, v: &Value, field: &str) -> Option<Vec<Coord<f64>>> {
+        let a = self.array(v, field)?;
+        let mut out = Vec::with_capacity(a.len());
+        let mut ok = true;
+        for (i, p) in a.iter().enumerate() {
+            match self.position(p, &format!("{field}[{i}]")) {
+                Some(c) => out.push(c),
+                None => ok = false,
+            }
+            if *self.vertices > MAX_VERTICES {
+                return None;
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn line(&mut self, v: &Value, field: &str) -> Option<LineString<f64>> {
+        let cs = self.coords(v, field)?;
+        let mut distinct = cs.clone();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            self.errs.push(
+                field,
+                format!(
+                    "a line needs at least 2 distinct points, found {}",
+                    distinct.len()
+                ),
+            );
+            return None;
+        }
+        Some(LineString(cs))
+    }
+
+    fn ring(&mut self, v: &Value, field: &str) -> Option<LineString<f64>> {
+        let cs = self.coords(v, field)?;
+        if cs.len() < 4 {
+            self.errs.push_help(field, format!("a polygon ring needs at least 4 positions (3 corners and the closing point), found {}", cs.len()), "repeat the first position at the end");
+            return None;
+        }
+        if cs.first() != cs.last() {
+            self.errs.push_help(
+                field,
+                "the ring is not closed: its last position differs from the first",
+                "repeat the first position at the end of the ring",
+            );
+            return None;
+        }
+        let mut distinct = cs.clone();
+        distinct.dedup();
+        distinct.pop();
+        distinct.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+        distinct.dedup();
+        if distinct.len() < 3 {
+            self.errs
+                .push(field, "the ring has fewer than 3 distinct corners");
+            return None;
+        }
+        Some(LineString(cs))
+    }
+
+    fn polygon(&mut self, v: &Value, field: &str) -> Option<Polygon<f64>> {
+        let rings = self.array(v, field)?;
+        if rings.is_empty() {
+            self.errs.push(field, "a polygon needs an outer ring");
+            return None;
+        }
+        let mut out = Vec::new();
+        for (i, r) in rings.iter().enumerate() {
+            out.push(self.ring(r, &format!("{field}[{i}]"))?);
+        }
+        let mut it = out.into_iter();
+        let exterior = it.next()?;
+        let p = Polygon::new(exterior, it.collect());
+        if let Err(e) = p.check_validation() {
+            self.errs.push_help(
+                field,
+                format!("the polygon is invalid: {e}"),
+                "a boundary must not cross itself; holes must lie inside the outer ring",
+            );
+            return None;
+        }
+        Some(p)
+    }
+}

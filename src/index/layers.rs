@@ -1,0 +1,238 @@
+//! Feature layers (rivers, drinking-water protection zones, parks, basins) and the spatial
+//! questions conditions ask of them: `distance(layer)`, `within(layer)`, `intersects(layer)`.
+
+use geo::{
+    BoundingRect, Closest, ClosestPoint, Coord, CoordsIter, Covers, Geometry, Intersects,
+    MapCoords, Point, Rect,
+};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use super::measure::{LocalPlane, geodesic_distance};
+
+type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// One feature of a layer: its display name (from the layer's name property) and geometry.
+#[derive(Debug, Clone)]
+pub struct Feature {
+    pub name: String,
+    pub geometry: Geometry<f64>,
+}
+
+/// The nearest feature of a layer to a project, and how far it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearestFeature {
+    pub feature: u32,
+    /// Geodesic metres between the closest points of the project and the feature (0 when
+    /// they intersect).
+    pub distance_m: f64,
+    /// The closest point on the feature (lon/lat), for maps and evidence.
+    pub at: Coord<f64>,
+}
+
+/// A bulk-built index over one layer's features.
+#[derive(Debug, Clone)]
+pub struct FeatureLayer {
+    features: Vec<Feature>,
+    boxes: Vec<Rect<f64>>,
+    tree: RTree<BoxEntry>,
+}
+
+impl FeatureLayer {
+    pub fn build(features: Vec<Feature>) -> Self {
+        let boxes: Vec<Rect<f64>> = features
+            .iter()
+            .map(|f| {
+                f.geometry.bounding_rect().unwrap_or_else(|| {
+                    Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 0.0, y: 0.0 })
+                })
+            })
+            .collect();
+        let entries = boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                Some(BoxEntry::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    u32::try_from(i).ok()?,
+                ))
+            })
+            .collect();
+        FeatureLayer {
+            features,
+            boxes,
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    pub fn features(&self) -> &[Feature] {
+        &self.features
+    }
+
+    fn candidates(&self, g: &Geometry<f64>) -> Vec<u32> {
+        let Some(r) = g.bounding_rect() else {
+            return Vec::new();
+        };
+        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        let mut ids: Vec<u32> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Does any feature touch the geometry (boundary contact included)?
+    pub fn intersects(&self, g: &Geometry<f64>) -> Option<u32> {
+        self.candidates(g).into_iter().find(|&i| {
+            self.features
+                .get(i as usize)
+                .is_some_and(|f| f.geometry.intersects(g))
+        })
+    }
+
+    /// Is the geometry wholly inside one feature (boundary counts as inside)?
+    pub fn covering(&self, g: &Geometry<f64>) -> Option<u32> {
+        self.candidates(g).into_iter().find(|&i| {
+            self.features
+                .get(i as usize)
+                .is_some_and(|f| f.geometry.covers(g))
+        })
+    }
+
+    /// The feature nearest to the geometry, by geodesic distance; `None` for an empty layer.
+    ///
+    /// # Runtime
+    /// Features are visited in order of a lower bound on their distance (their bounding box in
+    /// the local plane) and the search stops once that bound exceeds the best distance found;
+    /// each visited feature costs O(v·w) for v feature and w project vertices.
+    pub fn nearest(&self, g: &Geometry<f64>) -> Option<NearestFeature> {
+        let origin = g.coords_iter().next()?;
+        if let Some(i) = self.intersects(g) {
+            let at = g.coords_iter().next().unwrap_or(origin);
+            return Some(NearestFeature {
+                feature: i,
+                distance_m: 0.0,
+                at,
+            });
+        }
+        let plane = LocalPlane::new(origin);
+        let project = g.map_coords(|c| plane.forward(c));
+        let pbox = project.bounding_rect()?;
+        let mut order: Vec<(f64, u32)> = self
+            .boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let lo = plane.forward(r.min());
+                let hi = plane.forward(r.max());
+                let dx = (lo.x - pbox.max().x).max(pbox.min().x - hi.x).max(0.0);
+                let dy = (lo.y - pbox.max().y).max(pbox.min().y - hi.y).max(0.0);
+                Some(((dx * dx + dy * dy).sqrt(), u32::try_from(i).ok()?))
+            })
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best: Option<(f64, Coord<f64>, Coord<f64>, u32)> = None;
+        for (bound, i) in order {
+            // The planar bound is approximate at long range: keep a 1% margin before pruning.
+            if let Some((d, ..)) = best
+                && bound * 0.99 > d
+            {
+                break;
+            }
+            let Some(f) = self.features.get(i as usize) else {
+                continue;
+            };
+            let fg = f.geometry.map_coords(|c| plane.forward(c));
+            if let Some((d, a, b)) = closest_pair(&project, &fg)
+                && best.is_none_or(|(bd, ..)| d < bd)
+            {
+                best = Some((d, a, b, i));
+            }
+        }
+        let (_, a, b, feature) = best?;
+        let (a, b) = (plane.inverse(a), plane.inverse(b));
+        Some(NearestFeature {
+            feature,
+            distance_m: geodesic_distance(a, b),
+            at: b,
+        })
+    }
+}
+
+/// Closest pair of points between two non-intersecting planar geometries, with their distance.
+/// The minimum distance between two segment sets is reached at a vertex of one of them, so it
+/// suffices to project every vertex of each onto the other.
+fn closest_pair(a: &Geometry<f64>, b: &Geometry<f64>) -> Option<(f64, Coord<f64>, Coord<f64>)> {
+    let mut best: Option<(f64, Coord<f64>, Coord<f64>)> = None;
+    let mut consider = |from: Coord<f64>, to: &Geometry<f64>, swap: bool| {
+        let c = match to.closest_point(&Point(from)) {
+            Closest::Intersection(p) | Closest::SinglePoint(p) => p.0,
+            Closest::Indeterminate => return,
+        };
+        let d = ((c.x - from.x).powi(2) + (c.y - from.y).powi(2)).sqrt();
+        if best.is_none_or(|(bd, ..)| d < bd) {
+            best = Some(if swap { (d, c, from) } else { (d, from, c) });
+        }
+    };
+    for c in a.coords_iter() {
+        consider(c, b, false);
+    }
+    for c in b.coords_iter() {
+        consider(c, a, true);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{LineString, point};
+
+    fn river() -> FeatureLayer {
+        let line = LineString::from(vec![(118.70, 32.00), (118.70, 32.20)]);
+        FeatureLayer::build(vec![Feature {
+            name: "river".into(),
+            geometry: Geometry::LineString(line),
+        }])
+    }
+
+    #[test]
+    fn distance_from_a_point_is_the_geodesic_distance_to_the_nearest_point_of_the_line() {
+        let p = Geometry::Point(point!(x: 118.71, y: 32.10));
+        let n = river().nearest(&p).expect("non-empty layer");
+        let expected = geodesic_distance(
+            Coord {
+                x: 118.71,
+                y: 32.10,
+            },
+            Coord {
+                x: 118.70,
+                y: 32.10,
+            },
+        );
+        assert!(
+            (n.distance_m - expected).abs() < 0.05,
+            "{} vs {expected}",
+            n.distance_m
+        );
+        assert!((n.distance_m - 944.0).abs() < 2.0);
+    }
+
+    #[test]
+    fn a_geometry_crossing_the_layer_is_at_distance_zero() {
+        let l = Geometry::LineString(LineString::from(vec![(118.69, 32.1), (118.71, 32.1)]));
+        assert_eq!(river().nearest(&l).map(|n| n.distance_m), Some(0.0));
+    }
+
+    #[test]
+    fn an_empty_layer_has_no_nearest_feature() {
+        let empty = FeatureLayer::build(Vec::new());
+        assert!(
+            empty
+                .nearest(&Geometry::Point(point!(x: 118.0, y: 32.0)))
+                .is_none()
+        );
+    }
+}
