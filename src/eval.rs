@@ -283,8 +283,10 @@ fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
 }
 
 fn missing_text(missing: &[String]) -> String {
+    let mut seen = std::collections::HashSet::new();
     missing
         .iter()
+        .filter(|m| seen.insert(*m))
         .map(|m| format!("`{m}`"))
         .collect::<Vec<_>>()
         .join("、")
@@ -398,8 +400,8 @@ fn evaluate_clause(
     if outcome == Outcome::Satisfied {
         missing.clear();
     }
-    missing.sort();
-    missing.dedup();
+    let mut seen = std::collections::HashSet::new();
+    missing.retain(|m| seen.insert(m.clone()));
 
     let level = cx.rules.levels.get(clause.level as usize);
     ClauseResult {

@@ -230,7 +230,7 @@ pub fn format_value(value: f64, dimension: Dimension) -> String {
         Dimension::Scalar => trim_number(value),
         Dimension::Length if value.abs() >= 1000.0 => format!("{} km", trim_number(value / 1000.0)),
         Dimension::Length => format!("{} m", trim_number(value)),
-        Dimension::Area if value.abs() >= 1.0e6 => format!("{} km²", trim_number(value / 1.0e6)),
+        Dimension::Area if value.abs() >= 1.0e5 => format!("{} km²", trim_number(value / 1.0e6)),
         Dimension::Area => format!("{} m²", trim_number(value)),
         d => format!("{} {}", trim_number(value), d.base_unit()),
     }

@@ -68,7 +68,8 @@ impl Evidence {
                     .map(|o| o.name.clone())
             })
             .collect();
-        out.dedup();
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|m| seen.insert(m.clone()));
         out
     }
 }
@@ -290,11 +291,10 @@ impl<'a> Context<'a> {
                     .iter()
                     .filter_map(|code| {
                         let p = prefixes.iter().find(|p| covers(p, code))?;
-                        let name = table.lookup(code).map_or("", |i| i.name.as_str());
                         Some(if p == code {
-                            format!("{code} {name}")
+                            code.clone()
                         } else {
-                            format!("{code} {name}（属 {p}）")
+                            format!("{code} 属 {p}")
                         })
                     })
                     .collect();
