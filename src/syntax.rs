@@ -126,9 +126,8 @@ fn syntax_error(file: u32, text: &str, e: pest::error::Error<Rule>) -> Diagnosti
             words.sort_unstable();
             words.dedup();
             let found = found_text(text, start);
-            if words.is_empty() && !negatives.is_empty() {
-                format!("unexpected {found}")
-            } else if words.is_empty() {
+            let _ = negatives;
+            if words.is_empty() {
                 format!("unexpected {found}")
             } else {
                 format!("expected {}, found {found}", join_or(&words))

@@ -232,7 +232,7 @@ impl<'a> Context<'a> {
                 let e = self.cond(inner);
                 Evidence {
                     condition: c.text.clone(),
-                    value: e.value.not(),
+                    value: e.value.negate(),
                     decisive: true,
                     observed: Vec::new(),
                     parts: vec![e],

@@ -17,7 +17,7 @@ impl Truth {
     }
 
     /// Kleene negation: unknown stays unknown.
-    pub fn not(self) -> Truth {
+    pub fn negate(self) -> Truth {
         match self {
             Truth::True => Truth::False,
             Truth::False => Truth::True,
@@ -45,7 +45,7 @@ impl Truth {
 
     /// Kleene implication `self → then`, i.e. `not self or then`.
     pub fn implies(self, then: Truth) -> Truth {
-        self.not().or(then)
+        self.negate().or(then)
     }
 
     pub fn label(self) -> &'static str {
@@ -130,12 +130,12 @@ mod tests {
 
         #[test]
         fn double_negation_is_identity(a in truth()) {
-            prop_assert_eq!(a.not().not(), a);
+            prop_assert_eq!(a.negate().negate(), a);
         }
 
         #[test]
         fn de_morgan_holds(a in truth(), b in truth()) {
-            prop_assert_eq!(a.and(b).not(), a.not().or(b.not()));
+            prop_assert_eq!(a.and(b).negate(), a.negate().or(b.negate()));
         }
 
         #[test]
