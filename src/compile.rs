@@ -12,7 +12,7 @@ pub mod quantity;
 pub mod ruleset;
 pub mod scope;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -91,6 +91,8 @@ pub fn compile_rule_set(
 
     // ---- schema: facts and pollutants --------------------------------------------------
     let mut schema = Schema::with_builtins();
+    // Facts whose declaration is in error: their uses are not reported again as unknown.
+    let mut broken_facts: HashSet<String> = HashSet::new();
     for item in files.iter().flat_map(|f| &f.items) {
         match item {
             Item::Fact(f) => {
@@ -136,6 +138,7 @@ pub fn compile_rule_set(
                                 )
                                 .with_help(format!("known units: {}", quantity::known_measures())),
                             );
+                            broken_facts.insert(f.name.text.clone());
                             continue;
                         }
                     },
@@ -158,6 +161,7 @@ pub fn compile_rule_set(
                             "projects may still write other units of the same dimension (\"2 km\")",
                         ),
                     );
+                    broken_facts.insert(f.name.text.clone());
                     continue;
                 }
                 schema.facts.push(FactDef {
@@ -196,6 +200,13 @@ pub fn compile_rule_set(
                 ));
                 continue;
             }
+            if s.items.is_empty() {
+                warnings.push(Diagnostic::warning(
+                    "W-EMPTY-SET",
+                    Some(s.name.span),
+                    format!("set `{}` is empty: `… in {0}` never holds", s.name.text),
+                ));
+            }
             // A set whose items all look like industry codes is an industry set: each item
             // must then be a real GB/T 4754 code.
             let looks_industrial = !s.items.is_empty()
@@ -212,15 +223,14 @@ pub fn compile_rule_set(
                         Some(ind) => codes.push(ind.code.clone()),
                         None => {
                             let near = table.suggest(&i.text);
-                            let mut d = Diagnostic::error(
-                                "E-UNKNOWN-CODE",
-                                Some(i.span),
-                                format!("`{}` is not a GB/T 4754-2017 industry code", i.text),
+                            errors.push(
+                                Diagnostic::error(
+                                    "E-UNKNOWN-CODE",
+                                    Some(i.span),
+                                    format!("`{}` is not a GB/T 4754-2017 industry code", i.text),
+                                )
+                                .with_help(industry::code_help(&near)),
                             );
-                            if !near.is_empty() {
-                                d = d.with_help(format!("codes nearby: {}", near.join("; ")));
-                            }
-                            errors.push(d);
                         }
                     }
                 }
@@ -316,6 +326,7 @@ pub fn compile_rule_set(
     // ---- levels and clauses ----------------------------------------------------------
     let env = Env {
         schema: &schema,
+        broken_facts: &broken_facts,
         sets: &sets,
         layers: &layer_ids,
         sources,

@@ -6,6 +6,7 @@
 
 pub mod ast;
 
+use std::cell::Cell;
 use std::num::NonZeroUsize;
 
 use pest::Parser;
@@ -44,7 +45,10 @@ pub fn parse_file(file: u32, text: &str) -> Result<FileAst, Diagnostic> {
     let Some(root) = pairs.next() else {
         return Ok(FileAst::default());
     };
-    let cx = Cx { file };
+    let cx = Cx {
+        file,
+        depth: Cell::new(0),
+    };
     let mut items = Vec::new();
     for pair in root.into_inner() {
         match pair.as_rule() {
@@ -73,15 +77,20 @@ fn check_nesting(file: u32, text: &str) -> Result<(), Diagnostic> {
     let mut depth = 0usize;
     let mut nots = 0usize;
     let mut in_string = false;
+    let mut escaped = false;
     let mut in_comment = false;
     let mut word = String::new();
     for (i, c) in text.char_indices() {
+        // Strings and comments end where the grammar ends them: at any NEWLINE (`\r` too),
+        // and `\"` inside a string does not close it.
+        let newline = c == '\n' || c == '\r';
         if in_comment {
-            in_comment = c != '\n';
+            in_comment = !newline;
             continue;
         }
         if in_string {
-            in_string = c != '"' && c != '\n';
+            in_string = !newline && (escaped || c != '"');
+            escaped = !escaped && c == '\\';
             continue;
         }
         if c.is_alphanumeric() || c == '_' {
@@ -252,7 +261,14 @@ fn join_or(words: &[&str]) -> String {
 
 struct Cx {
     file: u32,
+    /// Current recursion depth of [`Cx::expr`].
+    depth: Cell<usize>,
 }
+
+/// Deepest recursion of [`Cx::expr`]: a `(` level costs it at most 8 calls, a `not` 2, so no
+/// condition that [`check_nesting`] lets through comes near; this is the backstop in case a
+/// deep condition slips past that textual check.
+const MAX_EXPR_DEPTH: usize = 10 * (MAX_NESTING + 1);
 
 fn structural(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error(
@@ -519,8 +535,24 @@ impl Cx {
     }
 
     /// Converts any expression-level pair into an [`Expr`]. Recursion depth is bounded by
-    /// [`check_nesting`].
+    /// [`check_nesting`], and again here by [`MAX_EXPR_DEPTH`].
     fn expr(&self, p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+        let depth = self.depth.get();
+        if depth >= MAX_EXPR_DEPTH {
+            return Err(Diagnostic::error(
+                "E-TOO-DEEP",
+                Some(self.span(&p)),
+                format!("condition nested more than {MAX_NESTING} levels deep"),
+            )
+            .with_help("split the condition into simpler parts"));
+        }
+        self.depth.set(depth + 1);
+        let e = self.expr_node(p);
+        self.depth.set(depth);
+        e
+    }
+
+    fn expr_node(&self, p: Pair<Rule>) -> Result<Expr, Diagnostic> {
         let span = self.span(&p);
         let rule = p.as_rule();
         let mut inner: Vec<Pair<Rule>> = p.clone().into_inner().collect();

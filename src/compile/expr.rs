@@ -1,10 +1,10 @@
 //! Type-checking conditions: names resolved against the schema, sets and layers; dimensions of
 //! quantities checked; each expression becomes a typed [`Cond`] or [`Num`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::industry::IndustryTable;
-use super::quantity::{Dimension, known_measures, measure};
+use super::quantity::{Dimension, known_measures, measure, measures_of};
 use super::ruleset::{
     Cond, CondKind, EmissionFigure, FactId, FactType, LayerId, Num, NumKind, Schema,
 };
@@ -22,12 +22,18 @@ pub struct NamedSet {
 /// What a condition may refer to.
 pub struct Env<'a> {
     pub schema: &'a Schema,
+    /// Facts whose declaration is in error (already reported): uses of them are not reported.
+    pub broken_facts: &'a HashSet<String>,
     pub sets: &'a HashMap<String, NamedSet>,
     pub layers: &'a HashMap<String, LayerId>,
     pub sources: &'a Sources,
 }
 
-type R<T> = Result<T, ()>;
+/// Marks a failure whose diagnostic has already been pushed to the error list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reported;
+
+type R<T> = Result<T, Reported>;
 
 /// Lowercase one-line message, values in backticks; `help` lists what would have been valid.
 fn err(
@@ -64,7 +70,19 @@ impl Env<'_> {
         }
     }
 
+    /// Reports an unknown fact. `wanted` is the kind the context needs (`boolean`, `number`,
+    /// `set`, or `declared` for any): the help lists the facts of that kind and suggests a
+    /// close name.
     fn unknown_name(&self, errors: &mut Vec<Diagnostic>, n: &Name, wanted: &str) {
+        if self.broken_facts.contains(&n.text) {
+            return;
+        }
+        let fits = |t: &FactType| match wanted {
+            "boolean" => matches!(t, FactType::Bool),
+            "number" => matches!(t, FactType::Number { .. }),
+            "set" => matches!(t, FactType::Set(_)),
+            _ => true,
+        };
         let help = if self.layers.contains_key(&n.text) {
             Some(format!(
                 "`{}` is a layer: use `distance({0})`, `within({0})` or `intersects({0})`",
@@ -76,11 +94,16 @@ impl Env<'_> {
                 n.text
             ))
         } else {
-            Some(format!(
-                "declare it with `fact {} : …`; {wanted} facts: {}",
-                n.text,
-                self.fact_names(|_| true)
-            ))
+            let names = self.fact_names(fits);
+            Some(
+                match closest(&n.text, self.schema.facts.iter().map(|f| f.name.as_str())) {
+                    Some(near) => format!("did you mean `{near}`? {wanted} facts: {names}"),
+                    None => format!(
+                        "declare it with `fact {} : …`; {wanted} facts: {names}",
+                        n.text
+                    ),
+                },
+            )
         };
         err(
             errors,
@@ -101,11 +124,11 @@ impl Env<'_> {
                 for p in parts {
                     match self.cond(p, errors) {
                         Ok(c) => out.push(c),
-                        Err(()) => ok = false,
+                        Err(Reported) => ok = false,
                     }
                 }
                 if !ok {
-                    return Err(());
+                    return Err(Reported);
                 }
                 if matches!(e.kind, ExprKind::Or(_)) {
                     CondKind::Or(out)
@@ -118,7 +141,7 @@ impl Env<'_> {
             ExprKind::Name(n) => {
                 let Some(id) = self.schema.fact_id(&n.text) else {
                     self.unknown_name(errors, n, "boolean");
-                    return Err(());
+                    return Err(Reported);
                 };
                 match self.schema.fact(id).map(|f| &f.ty) {
                     Some(FactType::Bool) => CondKind::BoolFact(id),
@@ -133,7 +156,7 @@ impl Env<'_> {
                             ),
                             Some("compare it (`x > 0 t/a`) or test it with `in [...]`".into()),
                         );
-                        return Err(());
+                        return Err(Reported);
                     }
                 }
             }
@@ -172,7 +195,7 @@ impl Env<'_> {
                         ),
                         Some(format!("its values are: {}", values.join(", "))),
                     );
-                    return Err(());
+                    return Err(Reported);
                 }
                 CondKind::SetContains {
                     fact: id,
@@ -188,7 +211,7 @@ impl Env<'_> {
                     format!("`{text}` is a number, not a condition"),
                     Some("compare it with something, e.g. `… > 0 t/a`".into()),
                 );
-                return Err(());
+                return Err(Reported);
             }
         };
         Ok(Cond {
@@ -212,7 +235,7 @@ impl Env<'_> {
                 format!("`{}` takes one layer name", function.text),
                 None,
             );
-            return Err(());
+            return Err(Reported);
         };
         match self.layers.get(&arg.text) {
             Some(id) => Ok(*id),
@@ -227,7 +250,7 @@ impl Env<'_> {
                     format!("unknown layer `{}`", arg.text),
                     Some(format!("declared feature layers: {}", names.join(", "))),
                 );
-                Err(())
+                Err(Reported)
             }
         }
     }
@@ -246,7 +269,7 @@ impl Env<'_> {
                 format!("`{}` takes one pollutant", function.text),
                 None,
             );
-            return Err(());
+            return Err(Reported);
         };
         self.schema.pollutant_id(&arg.text).ok_or_else(|| {
             err(
@@ -258,7 +281,8 @@ impl Env<'_> {
                     "declared pollutants: {}",
                     self.schema.pollutants.join(", ")
                 )),
-            )
+            );
+            Reported
         })
     }
 
@@ -281,7 +305,7 @@ impl Env<'_> {
                         "`known` takes one fact or pollutant".into(),
                         None,
                     );
-                    return Err(());
+                    return Err(Reported);
                 };
                 if let Some(id) = self.schema.fact_id(&arg.text) {
                     CondKind::KnownFact(id)
@@ -289,7 +313,7 @@ impl Env<'_> {
                     CondKind::KnownPollutant(p)
                 } else {
                     self.unknown_name(errors, arg, "declared");
-                    return Err(());
+                    return Err(Reported);
                 }
             }
             "distance" | "total" | "increase" | "offset" | "site_area" => {
@@ -300,7 +324,7 @@ impl Env<'_> {
                     format!("`{}` is a number, not a condition", self.text(e.span)),
                     Some("compare it, e.g. `distance(长江) < 1 km`".into()),
                 );
-                return Err(());
+                return Err(Reported);
             }
             other => {
                 err(
@@ -310,7 +334,7 @@ impl Env<'_> {
                     format!("unknown function `{other}`"),
                     Some("conditions may call within, intersects, known; numbers: distance, total, increase, offset, site_area".into()),
                 );
-                return Err(());
+                return Err(Reported);
             }
         };
         Ok(Cond {
@@ -329,11 +353,11 @@ impl Env<'_> {
                 "`contains` needs a set fact on its left".into(),
                 None,
             );
-            return Err(());
+            return Err(Reported);
         };
         let Some(id) = self.schema.fact_id(&n.text) else {
             self.unknown_name(errors, n, "set");
-            return Err(());
+            return Err(Reported);
         };
         if !matches!(self.schema.fact(id).map(|f| &f.ty), Some(FactType::Set(_))) {
             err(
@@ -343,7 +367,7 @@ impl Env<'_> {
                 format!("fact `{}` is not a set", n.text),
                 None,
             );
-            return Err(());
+            return Err(Reported);
         }
         Ok(id)
     }
@@ -357,11 +381,11 @@ impl Env<'_> {
                 "`in` needs a fact name on its left".into(),
                 None,
             );
-            return Err(());
+            return Err(Reported);
         };
         let Some(id) = self.schema.fact_id(&n.text) else {
             self.unknown_name(errors, n, "declared");
-            return Err(());
+            return Err(Reported);
         };
         let (items, set_name, declared_industry): (Vec<Name>, Option<String>, Option<Vec<String>>) =
             match set {
@@ -379,7 +403,7 @@ impl Env<'_> {
                             format!("unknown set `{}`", name.text),
                             Some(format!("declared sets: {}", names.join(", "))),
                         );
-                        return Err(());
+                        return Err(Reported);
                     }
                 },
             };
@@ -407,14 +431,13 @@ impl Env<'_> {
                                 "E-UNKNOWN-CODE",
                                 item.span,
                                 format!("`{}` is not a GB/T 4754-2017 industry code", item.text),
-                                (!near.is_empty())
-                                    .then(|| format!("codes nearby: {}", near.join("; "))),
+                                Some(super::industry::code_help(&near)),
                             );
                         }
                     }
                 }
                 if !ok {
-                    return Err(());
+                    return Err(Reported);
                 }
                 Ok(CondKind::IndustryIn { prefixes, set_name })
             }
@@ -433,7 +456,7 @@ impl Env<'_> {
                     }
                 }
                 if !ok {
-                    return Err(());
+                    return Err(Reported);
                 }
                 let vals = items.iter().map(|i| i.text.clone()).collect();
                 if is_set {
@@ -459,7 +482,7 @@ impl Env<'_> {
                     ),
                     None,
                 );
-                Err(())
+                Err(Reported)
             }
         }
     }
@@ -487,7 +510,7 @@ impl Env<'_> {
                     format!("`{}` is not a value of `{}`", r.text, l.text),
                     Some(format!("its values are: {}", values.join(", "))),
                 );
-                return Err(());
+                return Err(Reported);
             }
             let is_in = Cond {
                 kind: CondKind::EnumIn {
@@ -534,14 +557,14 @@ impl Env<'_> {
                             format!("unknown unit `{}`", u.text),
                             Some(format!("known units: {}", known_measures())),
                         );
-                        return Err(());
+                        return Err(Reported);
                     }
                 },
             },
             ExprKind::Name(n) => {
                 let Some(id) = self.schema.fact_id(&n.text) else {
                     self.unknown_name(errors, n, "number");
-                    return Err(());
+                    return Err(Reported);
                 };
                 match self.schema.fact(id).map(|f| &f.ty) {
                     Some(FactType::Number { dimension, .. }) => (NumKind::Fact(id), *dimension),
@@ -553,7 +576,7 @@ impl Env<'_> {
                             format!("fact `{}` is not a number", n.text),
                             None,
                         );
-                        return Err(());
+                        return Err(Reported);
                     }
                 }
             }
@@ -571,7 +594,7 @@ impl Env<'_> {
                             "`site_area()` takes no arguments".into(),
                             None,
                         );
-                        return Err(());
+                        return Err(Reported);
                     }
                     (NumKind::SiteArea, Dimension::Area)
                 }
@@ -595,7 +618,7 @@ impl Env<'_> {
                         format!("`{text}` is a condition, not a number"),
                         None,
                     );
-                    return Err(());
+                    return Err(Reported);
                 }
                 other => {
                     err(
@@ -607,7 +630,7 @@ impl Env<'_> {
                             "numbers come from distance, total, increase, offset, site_area".into(),
                         ),
                     );
-                    return Err(());
+                    return Err(Reported);
                 }
             },
             ExprKind::Arith(a, op, b) => {
@@ -629,7 +652,7 @@ impl Env<'_> {
                                 format!("cannot multiply {} by {}", x.describe(), y.describe()),
                                 Some("one side of `*` must be a plain number".into()),
                             );
-                            return Err(());
+                            return Err(Reported);
                         }
                     },
                     ArithOp::Div => match (a.dimension, b.dimension) {
@@ -643,7 +666,7 @@ impl Env<'_> {
                                 format!("cannot divide {} by {}", x.describe(), y.describe()),
                                 None,
                             );
-                            return Err(());
+                            return Err(Reported);
                         }
                     },
                 };
@@ -657,7 +680,7 @@ impl Env<'_> {
                     format!("`{text}` is a condition, not a number"),
                     None,
                 );
-                return Err(());
+                return Err(Reported);
             }
         };
         Ok(Num {
@@ -686,17 +709,27 @@ fn unify(a: &mut Num, b: &mut Num, span: Span, text: &str, errors: &mut Vec<Diag
         b.dimension = a.dimension;
         return Ok(());
     }
-    let (bare, other) = match (a.dimension, b.dimension) {
-        (Dimension::Scalar, d) => (Some(&a.text), d),
-        (d, Dimension::Scalar) => (Some(&b.text), d),
-        (_, d) => (None, d),
-    };
-    let help = match bare {
-        Some(t) if matches!(a.kind, NumKind::Const(_)) || matches!(b.kind, NumKind::Const(_)) => {
-            Some(format!("write the unit: `{t} {}`", other.base_unit()))
-        }
+    // Help only when one side is a constant: the author wrote it without a unit
+    // (`coal_boiler_t_h < 35`) or in a unit of the wrong kind (`distance(长江) < 5 t/a`).
+    let constant = match (&a.kind, &b.kind) {
+        (NumKind::Const(_), _) => Some((&*a, b.dimension)),
+        (_, NumKind::Const(_)) => Some((&*b, a.dimension)),
         _ => None,
     };
+    let help = constant.map(|(c, wanted)| {
+        if c.dimension == Dimension::Scalar {
+            format!("write the unit: `{} {}`", c.text, wanted.base_unit())
+        } else if wanted == Dimension::Scalar {
+            format!("`{}` should be a plain number, without a unit", c.text)
+        } else {
+            format!(
+                "`{}` should be {}, written in {}",
+                c.text,
+                wanted.describe(),
+                measures_of(wanted)
+            )
+        }
+    });
     err(
         errors,
         "E-UNIT-MISMATCH",
@@ -708,7 +741,41 @@ fn unify(a: &mut Num, b: &mut Num, span: Span, text: &str, errors: &mut Vec<Diag
         ),
         help,
     );
-    Err(())
+    Err(Reported)
+}
+
+/// The name closest to `written` by edit distance, if close enough to be a likely typo.
+fn closest<'n>(written: &str, names: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    let limit = (written.chars().count() / 3).max(1);
+    names
+        .map(|n| (edit_distance(written, n), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let (Some(&left), Some(&up)) = (row.get(j), row.get(j + 1)) else {
+                continue;
+            };
+            let best = (prev + cost).min(left + 1).min(up + 1);
+            prev = up;
+            if let Some(slot) = row.get_mut(j + 1) {
+                *slot = best;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
 }
 
 /// Source text with runs of whitespace collapsed, for evidence lines.

@@ -117,6 +117,16 @@ impl IndustryTable {
     }
 }
 
+/// Help for an unknown industry code: the codes nearby, or how codes are written.
+pub fn code_help(near: &[String]) -> String {
+    if near.is_empty() {
+        "codes follow GB/T 4754-2017: a section letter and up to 4 digits, e.g. C26 or C2614"
+            .to_string()
+    } else {
+        format!("codes nearby: {}", near.join("; "))
+    }
+}
+
 /// Does `code` fall under `prefix` in the classification (`C2614` under `C26`)?
 pub fn covers(prefix: &str, code: &str) -> bool {
     code.starts_with(prefix)

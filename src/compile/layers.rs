@@ -25,9 +25,23 @@ fn option<'a>(decl: &'a LayerDecl, key: &str) -> Option<&'a str> {
 }
 
 /// Reads a GeoJSON FeatureCollection.
+/// Reads a text file, gunzipping it when its name ends in `.gz` (large national layers are
+/// shipped compressed).
+fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    if path.extension().is_some_and(|e| e == "gz") {
+        flate2::read::GzDecoder::new(std::io::BufReader::new(file)).read_to_string(&mut text)?;
+    } else {
+        std::io::BufReader::new(file).read_to_string(&mut text)?;
+    }
+    Ok(text)
+}
+
 fn read_collection(decl: &LayerDecl, base: &Path) -> Result<FeatureCollection, Diagnostic> {
     let path = base.join(&decl.path.text);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let text = read_text(&path).map_err(|e| {
         Diagnostic::error(
             "E-LAYER-FILE",
             Some(decl.path.span),

@@ -224,6 +224,20 @@ pub fn known_measures() -> String {
         .join(", ")
 }
 
+/// Names of the units of one dimension, for help messages: `m, 米, km, 公里, 千米`.
+pub fn measures_of(dimension: Dimension) -> String {
+    let names: Vec<&str> = MEASURES
+        .iter()
+        .filter(|m| m.dimension == dimension)
+        .map(|m| m.name)
+        .collect();
+    if names.is_empty() {
+        "no unit (a plain number)".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// Formats a base-unit value for people: `742 m`, `1.2 km`, `12.5 t/a`.
 pub fn format_value(value: f64, dimension: Dimension) -> String {
     match dimension {

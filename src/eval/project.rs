@@ -131,16 +131,21 @@ fn type_name(v: &Value) -> &'static str {
 /// Every problem found: missing or mistyped fields, unknown industry codes, facts or
 /// pollutants, invalid geometry, coordinates outside China.
 pub fn parse_project(text: &str, schema: &Schema) -> Result<Project, ProjectError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| ProjectError {
-        errors: vec![FieldError {
-            field: "(file)".into(),
-            message: format!(
-                "not valid JSON at line {} column {}: {e}",
-                e.line(),
-                e.column()
-            ),
-            help: None,
-        }],
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let full = e.to_string();
+        let position = format!(" at line {} column {}", e.line(), e.column());
+        let what = full.strip_suffix(&position).unwrap_or(&full);
+        ProjectError {
+            errors: vec![FieldError {
+                field: "(file)".into(),
+                message: format!(
+                    "not valid JSON at line {} column {}: {what}",
+                    e.line(),
+                    e.column()
+                ),
+                help: None,
+            }],
+        }
     })?;
     project_from_value(&value, schema)
 }
@@ -577,6 +582,29 @@ fn parse_geometry(v: &Value, field: &str, errs: &mut Errors) -> Option<Geometry<
             return None;
         }
     };
+    const TYPES: [&str; 6] = [
+        "Point",
+        "LineString",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+    ];
+    if !TYPES.contains(&ty) {
+        let help = match ty {
+            "Feature" => "give the Feature's `geometry` object as `location`".to_string(),
+            "FeatureCollection" | "GeometryCollection" => {
+                "combine the parts into one Multi* geometry (MultiPolygon, MultiLineString or MultiPoint)".to_string()
+            }
+            _ => format!("use {}", TYPES.join(", ")),
+        };
+        errs.push_help(
+            format!("{field}.type"),
+            format!("unsupported geometry type `{ty}`"),
+            help,
+        );
+        return None;
+    }
     let Some(coords) = obj.get("coordinates") else {
         errs.push(format!("{field}.coordinates"), "is missing");
         return None;
@@ -586,6 +614,7 @@ fn parse_geometry(v: &Value, field: &str, errs: &mut Errors) -> Option<Geometry<
     let mut cx = GeomCx {
         errs,
         vertices: &mut vertices,
+        outside: 0,
     };
     let g = match ty {
         "Point" => cx.position(coords, &cf).map(|c| Geometry::Point(Point(c))),
@@ -627,6 +656,17 @@ fn parse_geometry(v: &Value, field: &str, errs: &mut Errors) -> Option<Geometry<
             None
         }
     };
+    // Swapped or projected coordinates put every position outside China: report the first
+    // few, then how many more.
+    if cx.outside > MAX_OUTSIDE_REPORTED {
+        cx.errs.push(
+            cf.clone(),
+            format!(
+                "and {} more positions outside China",
+                cx.outside - MAX_OUTSIDE_REPORTED
+            ),
+        );
+    }
     if vertices > MAX_VERTICES {
         errs.push(
             cf.clone(),
@@ -657,9 +697,23 @@ fn parse_geometry(v: &Value, field: &str, errs: &mut Errors) -> Option<Geometry<
     Some(g)
 }
 
+/// A coordinate for a message: as written, or in exponent notation when very large.
+fn show(x: f64) -> String {
+    if x.abs() >= 1.0e9 {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+/// Positions outside China reported one by one; beyond that they are counted.
+const MAX_OUTSIDE_REPORTED: usize = 3;
+
 struct GeomCx<'a> {
     errs: &'a mut Errors,
     vertices: &'a mut usize,
+    /// Positions found outside China so far.
+    outside: usize,
 }
 
 impl GeomCx<'_> {
@@ -716,6 +770,10 @@ impl GeomCx<'_> {
             (CHINA_LON.0..=CHINA_LON.1).contains(&c.x) && (CHINA_LAT.0..=CHINA_LAT.1).contains(&c.y)
         };
         if !inside(c) {
+            self.outside += 1;
+            if self.outside > MAX_OUTSIDE_REPORTED {
+                return None;
+            }
             let help = if inside(Coord { x: c.y, y: c.x }) {
                 "the numbers look swapped: GeoJSON order is [longitude, latitude]".to_string()
             } else if c.x.abs() > 360.0 || c.y.abs() > 360.0 {
@@ -726,8 +784,11 @@ impl GeomCx<'_> {
                     CHINA_LON.0, CHINA_LON.1, CHINA_LAT.0, CHINA_LAT.1
                 )
             };
-            self.errs
-                .push_help(field, format!("[{}, {}] is outside China", c.x, c.y), help);
+            self.errs.push_help(
+                field,
+                format!("[{}, {}] is outside China", show(c.x), show(c.y)),
+                help,
+            );
             return None;
         }
         Some(c)
@@ -790,7 +851,37 @@ impl GeomCx<'_> {
                 .push(field, "the ring has fewer than 3 distinct corners");
             return None;
         }
-        Some(LineString(cs))
+        // Corners on one line enclose no area (geo's validation accepts such a ring). Measured
+        // against the longest chord from the first corner, so that the test does not depend
+        // on the ring's size; a ring's signed area would not do (a bow-tie's lobes cancel).
+        let origin = distinct
+            .first()
+            .copied()
+            .unwrap_or(Coord { x: 0.0, y: 0.0 });
+        let far = distinct
+            .iter()
+            .copied()
+            .max_by(|a, b| {
+                let d = |c: Coord<f64>| (c.x - origin.x).hypot(c.y - origin.y);
+                d(*a).total_cmp(&d(*b))
+            })
+            .unwrap_or(origin);
+        let (dx, dy) = (far.x - origin.x, far.y - origin.y);
+        let chord2 = dx * dx + dy * dy;
+        let collinear = distinct.iter().all(|c| {
+            let cross = dx * (c.y - origin.y) - dy * (c.x - origin.x);
+            cross.abs() <= 1.0e-9 * chord2
+        });
+        let ring = LineString(cs);
+        if collinear {
+            self.errs.push_help(
+                field,
+                "the ring encloses no area: its corners lie on one line",
+                "give the site's outline, or use a LineString for a linear project",
+            );
+            return None;
+        }
+        Some(ring)
     }
 
     fn polygon(&mut self, v: &Value, field: &str) -> Option<Polygon<f64>> {

@@ -5,8 +5,9 @@
 //! a local tangent plane centred on the project (an equirectangular projection scaled by the
 //! ellipsoid's radii of curvature at the centre), which picks the closest pair of points; the
 //! distance of that pair is then measured geodesically. The reported distance is therefore a
-//! true geodesic distance between a point of each geometry, and the choice of pair is accurate
-//! to well under a metre within tens of kilometres (see the tests).
+//! true geodesic distance between a point of each geometry. The plane's own distances are off by
+//! up to 5 parts in 10,000 at 15 km, but only the choice of pair depends on them, and near the
+//! minimum the distance is flat: the result matches a dense geodesic search to 0.1 m (tests).
 
 use geo::{Coord, Distance, Geodesic, Point};
 
@@ -63,7 +64,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_plane_distances_match_geodesic_within_a_tenth_of_a_metre_per_km() {
+    fn local_plane_distances_are_within_five_parts_in_ten_thousand_of_geodesic_up_to_15_km() {
         let origin = Coord {
             x: 118.78,
             y: 32.05,
@@ -78,7 +79,7 @@ mod tests {
             let planar = (p.x * p.x + p.y * p.y).sqrt();
             let geodesic = geodesic_distance(origin, b);
             assert!(
-                (planar - geodesic).abs() < 1e-4 * geodesic + 0.01,
+                (planar - geodesic).abs() < 5e-4 * geodesic + 0.01,
                 "{planar} vs {geodesic}"
             );
         }
