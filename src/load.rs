@@ -82,8 +82,9 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulesError> {
     Ok(files)
 }
 
-/// Reads, parses and compiles a rule set directory. Syntax errors of every file and all
-/// compile errors are reported together.
+/// Reads, parses and compiles a rule set directory. The syntax errors of every file are
+/// reported together; when there are none, all compile errors are reported together
+/// (compiling stops after syntax errors, whose follow-on errors would only mislead).
 ///
 /// # Errors
 /// [`RulesError`] with every diagnostic found.
@@ -94,6 +95,11 @@ pub fn load_rule_set(dir: &Path) -> Result<Loaded, RulesError> {
             path: path.clone(),
             source,
         })?;
+        // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the text.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(t) => t.to_string(),
+            None => text,
+        };
         sources.add(SourceFile::new(path, text));
     }
     let root = if dir.is_file() {

@@ -180,7 +180,8 @@ impl Sources {
             && let Some(f) = self.get(span.file)
         {
             let (line, col) = f.line_col(span.start);
-            let text = f.line_text(line);
+            // Tabs are shown as four spaces so that the carets line up under them.
+            let text = f.line_text(line).replace('\t', "    ");
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
             out.push_str(&format!(
@@ -191,7 +192,12 @@ impl Sources {
             out.push_str(&format!("{line} | {text}\n"));
             // Carets under the span (clipped to this line), measured in display columns so that
             // CJK characters, which take two columns in a terminal, line up.
-            let lead: String = text.chars().take(col - 1).collect();
+            let lead: String = f
+                .line_text(line)
+                .chars()
+                .take(col - 1)
+                .collect::<String>()
+                .replace('\t', "    ");
             let span_len = span.end.saturating_sub(span.start).max(1);
             let covered: String = f
                 .text

@@ -50,15 +50,14 @@ pub fn parse_file(file: u32, text: &str) -> Result<FileAst, Diagnostic> {
         depth: Cell::new(0),
     };
     let mut items = Vec::new();
-    for pair in root.into_inner() {
+    for pair in children(root) {
         match pair.as_rule() {
             Rule::ruleset => items.push(Item::Header(cx.header(pair))),
             Rule::layer_decl => items.push(Item::Layer(cx.layer(pair))),
             Rule::fact_decl => items.push(Item::Fact(cx.fact(pair))),
             Rule::pollutants_decl => {
                 let span = cx.span(&pair);
-                let list = pair
-                    .into_inner()
+                let list = children(pair)
                     .next()
                     .map(|p| cx.list(p))
                     .unwrap_or_default();
@@ -144,11 +143,19 @@ fn syntax_error(file: u32, text: &str, e: pest::error::Error<Rule>) -> Diagnosti
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    let mut d = Diagnostic::error("E-SYNTAX", Some(Span::new(file, start, end)), message);
-    if let Some(help) = syntax_help(text, start) {
-        d = d.with_help(help);
+    match syntax_help(text, start) {
+        Some((at, help)) => {
+            let c = text.get(at..).and_then(|r| r.chars().next()).unwrap_or(' ');
+            let message = format!("unexpected full-width punctuation `{c}`");
+            Diagnostic::error(
+                "E-SYNTAX",
+                Some(Span::new(file, at, next_char_end(text, at))),
+                message,
+            )
+            .with_help(help)
+        }
+        None => Diagnostic::error("E-SYNTAX", Some(Span::new(file, start, end)), message),
     }
-    d
 }
 
 fn next_char_end(text: &str, p: usize) -> usize {
@@ -173,19 +180,59 @@ fn found_text(text: &str, at: usize) -> String {
     }
 }
 
-fn syntax_help(text: &str, at: usize) -> Option<String> {
+/// Full-width punctuation that people type by habit in Chinese text but the language writes in
+/// ASCII. An error near one is almost always caused by it.
+const FULL_WIDTH: [(char, &str); 6] = [
+    (
+        '“',
+        "strings use straight ASCII quotes `\"…\"`, not Chinese quotes",
+    ),
+    (
+        '”',
+        "strings use straight ASCII quotes `\"…\"`, not Chinese quotes",
+    ),
+    (
+        '，',
+        "lists and calls use ASCII `,` `(` `)`, not full-width punctuation",
+    ),
+    (
+        '（',
+        "lists and calls use ASCII `,` `(` `)`, not full-width punctuation",
+    ),
+    (
+        '）',
+        "lists and calls use ASCII `,` `(` `)`, not full-width punctuation",
+    ),
+    (
+        '：',
+        "fact declarations use an ASCII `:`, not a full-width colon",
+    ),
+];
+
+/// If full-width punctuation follows the error position on the same line (outside strings it
+/// cannot appear legitimately), points at it and explains.
+fn syntax_help(text: &str, at: usize) -> Option<(usize, &'static str)> {
     let rest = text.get(at..).unwrap_or("");
-    if rest.starts_with('“') || rest.starts_with('”') {
-        return Some("strings use straight ASCII quotes `\"…\"`, not Chinese quotes".into());
-    }
-    if rest.starts_with('，') || rest.starts_with('（') || rest.starts_with('）') {
-        return Some("lists and calls use ASCII `,` `(` `)`, not full-width punctuation".into());
-    }
-    None
+    let line = rest.split('\n').next().unwrap_or("");
+    // Only look up to the first string on the line: inside strings full-width text is fine.
+    let before_string = if line.starts_with('"') {
+        ""
+    } else {
+        line.split('"').next().unwrap_or("")
+    };
+    before_string.char_indices().find_map(|(i, c)| {
+        FULL_WIDTH
+            .iter()
+            .find(|(f, _)| *f == c)
+            .map(|(_, help)| (at + i, *help))
+    })
 }
 
 /// Grammar rule names in words a rule author understands; `None` hides a rule from messages.
 fn rule_word(rule: Rule) -> Option<&'static str> {
+    if let Some(w) = keyword_word(rule) {
+        return Some(w);
+    }
     Some(match rule {
         Rule::EOI => "end of file",
         Rule::ruleset => "`ruleset`",
@@ -251,6 +298,53 @@ fn rule_word(rule: Rule) -> Option<&'static str> {
     })
 }
 
+/// The children of a pair, without word-keyword tokens (`forbid`, `when`, …), which the grammar
+/// keeps as atomic rules only so that a keyword must end at a word boundary.
+fn children(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    p.into_inner().filter(|c| !is_word_keyword(c.as_rule()))
+}
+
+fn is_word_keyword(rule: Rule) -> bool {
+    keyword_word(rule).is_some()
+}
+
+/// The written form of a word keyword rule.
+fn keyword_word(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::kw_word_ruleset => "`ruleset`",
+        Rule::kw_word_version => "`version`",
+        Rule::kw_word_issuer => "`issuer`",
+        Rule::kw_word_effective => "`effective`",
+        Rule::kw_word_supersedes => "`supersedes`",
+        Rule::kw_word_layer => "`layer`",
+        Rule::kw_word_units => "`units`",
+        Rule::kw_word_features => "`features`",
+        Rule::kw_word_fact => "`fact`",
+        Rule::kw_word_number => "`number`",
+        Rule::kw_word_bool => "`bool`",
+        Rule::kw_word_enum => "`enum`",
+        Rule::kw_word_set => "`set`",
+        Rule::kw_word_pollutants => "`pollutants`",
+        Rule::kw_word_level => "`level`",
+        Rule::kw_word_applies => "`applies`",
+        Rule::kw_word_to => "`to`",
+        Rule::kw_word_national => "`national`",
+        Rule::kw_word_province => "`province`",
+        Rule::kw_word_city => "`city`",
+        Rule::kw_word_district => "`district`",
+        Rule::kw_word_basin => "`basin`",
+        Rule::kw_word_type => "`type`",
+        Rule::kw_word_clause => "`clause`",
+        Rule::kw_word_when => "`when`",
+        Rule::kw_word_forbid => "`forbid`",
+        Rule::kw_word_require => "`require`",
+        Rule::kw_word_limit => "`limit`",
+        Rule::kw_word_review => "`review`",
+        Rule::kw_word_unless => "`unless`",
+        _ => return None,
+    })
+}
+
 fn join_or(words: &[&str]) -> String {
     match words {
         [] => String::new(),
@@ -286,7 +380,7 @@ impl Cx {
 
     fn name(&self, p: &Pair<Rule>) -> Name {
         let text = if p.as_rule() == Rule::string {
-            unescape(p.clone().into_inner().next().map_or("", |i| i.as_str()))
+            unescape(children(p.clone()).next().map_or("", |i| i.as_str()))
         } else {
             p.as_str().to_string()
         };
@@ -297,19 +391,19 @@ impl Cx {
     }
 
     fn list(&self, p: Pair<Rule>) -> Vec<Name> {
-        p.into_inner().map(|i| self.name(&i)).collect()
+        children(p).map(|i| self.name(&i)).collect()
     }
 
     fn header(&self, p: Pair<Rule>) -> HeaderDecl {
         let span = self.span(&p);
-        let mut inner = p.into_inner();
+        let mut inner = children(p);
         let name = inner.next().map(|n| self.name(&n)).unwrap_or(Name {
             text: String::new(),
             span,
         });
         let fields = inner
             .filter_map(|f| {
-                let mut kv = f.into_inner();
+                let mut kv = children(f);
                 let k = kv.next()?;
                 let v = kv.next()?;
                 Some((self.name(&k), self.name(&v)))
@@ -327,7 +421,7 @@ impl Cx {
         let mut kind = LayerKind::Features;
         let mut path = name.clone();
         let mut options = Vec::new();
-        for i in p.into_inner() {
+        for i in children(p) {
             match i.as_rule() {
                 Rule::ident => name = self.name(&i),
                 Rule::layer_kind => {
@@ -339,7 +433,7 @@ impl Cx {
                 }
                 Rule::string => path = self.name(&i),
                 Rule::layer_option => {
-                    let mut kv = i.into_inner();
+                    let mut kv = children(i);
                     if let (Some(k), Some(v)) = (kv.next(), kv.next()) {
                         options.push((self.name(&k), self.name(&v)));
                     }
@@ -364,27 +458,21 @@ impl Cx {
         };
         let mut ty = FactTypeAst::Bool;
         let mut label = None;
-        for i in p.into_inner() {
+        for i in children(p) {
             match i.as_rule() {
                 Rule::ident => name = self.name(&i),
                 Rule::number_type => {
-                    ty = FactTypeAst::Number(i.into_inner().next().map(|u| self.name(&u)))
+                    ty = FactTypeAst::Number(children(i).next().map(|u| self.name(&u)))
                 }
                 Rule::bool_type => ty = FactTypeAst::Bool,
                 Rule::enum_type => {
                     ty = FactTypeAst::Enum(
-                        i.into_inner()
-                            .next()
-                            .map(|l| self.list(l))
-                            .unwrap_or_default(),
+                        children(i).next().map(|l| self.list(l)).unwrap_or_default(),
                     )
                 }
                 Rule::set_type => {
                     ty = FactTypeAst::Set(
-                        i.into_inner()
-                            .next()
-                            .map(|l| self.list(l))
-                            .unwrap_or_default(),
+                        children(i).next().map(|l| self.list(l)).unwrap_or_default(),
                     )
                 }
                 Rule::string => label = Some(self.name(&i)),
@@ -406,7 +494,7 @@ impl Cx {
             span,
         };
         let mut items = Vec::new();
-        for i in p.into_inner() {
+        for i in children(p) {
             match i.as_rule() {
                 Rule::ident => name = self.name(&i),
                 Rule::list => items = self.list(i),
@@ -424,11 +512,11 @@ impl Cx {
         };
         let mut scope = Vec::new();
         let mut clauses = Vec::new();
-        for i in p.into_inner() {
+        for i in children(p) {
             match i.as_rule() {
                 Rule::string => name = self.name(&i),
                 Rule::scope => {
-                    for s in i.into_inner() {
+                    for s in children(i) {
                         scope.push(self.selector(s));
                     }
                 }
@@ -447,7 +535,7 @@ impl Cx {
     fn selector(&self, p: Pair<Rule>) -> Selector {
         let span = self.span(&p);
         let rule = p.as_rule();
-        let arg = p.clone().into_inner().next();
+        let arg = children(p.clone()).next();
         let arg_name = || {
             arg.as_ref().map(|a| self.name(a)).unwrap_or(Name {
                 text: String::new(),
@@ -475,15 +563,14 @@ impl Cx {
         let mut when = None;
         let mut effect = EffectDecl::Forbid(span);
         let mut exemptions = Vec::new();
-        for i in p.into_inner() {
+        for i in children(p) {
             let ispan = self.span(&i);
             match i.as_rule() {
                 Rule::clause_id => id = self.name(&i),
                 Rule::dimension => dimension = self.name(&i),
                 Rule::string => text = self.name(&i),
                 Rule::when_part => {
-                    let e = i
-                        .into_inner()
+                    let e = children(i)
                         .next()
                         .ok_or_else(|| structural(ispan, "condition"))?;
                     when = Some(self.expr(e)?);
@@ -491,8 +578,7 @@ impl Cx {
                 Rule::forbid => effect = EffectDecl::Forbid(ispan),
                 Rule::require | Rule::limit => {
                     let is_limit = i.as_rule() == Rule::limit;
-                    let e = i
-                        .into_inner()
+                    let e = children(i)
                         .next()
                         .ok_or_else(|| structural(ispan, "condition"))?;
                     let e = self.expr(e)?;
@@ -503,14 +589,13 @@ impl Cx {
                     };
                 }
                 Rule::review => {
-                    let s = i
-                        .into_inner()
+                    let s = children(i)
                         .next()
                         .ok_or_else(|| structural(ispan, "reason"))?;
                     effect = EffectDecl::Review(self.name(&s));
                 }
                 Rule::exemption => {
-                    let mut inner = i.into_inner();
+                    let mut inner = children(i);
                     let e = inner.next().ok_or_else(|| structural(ispan, "condition"))?;
                     let condition = self.expr(e)?;
                     let review = inner.next().map(|s| self.name(&s));
@@ -555,7 +640,7 @@ impl Cx {
     fn expr_node(&self, p: Pair<Rule>) -> Result<Expr, Diagnostic> {
         let span = self.span(&p);
         let rule = p.as_rule();
-        let mut inner: Vec<Pair<Rule>> = p.clone().into_inner().collect();
+        let mut inner: Vec<Pair<Rule>> = children(p.clone()).collect();
         let kind = match rule {
             Rule::expr | Rule::not_expr => {
                 let first = inner.pop().ok_or_else(|| structural(span, "condition"))?;
@@ -608,9 +693,9 @@ impl Cx {
                         ExprKind::Compare(Box::new(lhs), op, Box::new(self.expr(rhs)?))
                     }
                     Rule::in_op => {
-                        let negated = op.into_inner().any(|k| k.as_rule() == Rule::kw_not);
+                        let negated = children(op).any(|k| k.as_rule() == Rule::kw_not);
                         let set_span = self.span(&rhs);
-                        let set = match rhs.into_inner().next() {
+                        let set = match children(rhs).next() {
                             Some(l) if l.as_rule() == Rule::list => {
                                 SetRef::List(self.list(l), set_span)
                             }
@@ -624,8 +709,7 @@ impl Cx {
                         }
                     }
                     _ => {
-                        let v = rhs
-                            .into_inner()
+                        let v = children(rhs)
                             .next()
                             .ok_or_else(|| structural(span, "value"))?;
                         ExprKind::Contains {
