@@ -2,6 +2,7 @@
 
 mod check;
 mod lint;
+mod locate;
 
 use std::path::PathBuf;
 
@@ -47,11 +48,39 @@ pub enum Command {
         #[arg(required = true)]
         projects: Vec<PathBuf>,
     },
+    /// The units each point of a table lies in.
+    ///
+    /// Reads `i<TAB>lon<TAB>lat` lines (`#` lines skipped) and prints `i<TAB>codes`, codes sorted
+    /// and comma-separated, empty outside every unit, in input order. Bad lines are reported on
+    /// stderr with their line number; the run goes on and exits 2 at the end.
+    Locate {
+        /// Rule-set directory or compiled snapshot.
+        #[arg(long)]
+        rules: PathBuf,
+        /// The points table.
+        #[arg(long)]
+        points: PathBuf,
+    },
     /// Check a rule set for errors and warnings without evaluating anything.
     Lint {
         /// Rule-set directory.
         rules: PathBuf,
     },
+}
+
+/// Loads a rule set (directory or snapshot), printing diagnostics on failure.
+fn load_rules(path: &std::path::Path) -> Option<zonecheck::RuleSet> {
+    match zonecheck::load::load_rule_set(path) {
+        Ok(l) => Some(l.rule_set),
+        Err(e) => {
+            eprint!("{}", e.render());
+            eprintln!(
+                "error: the rule set `{}` could not be loaded",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> i32 {
@@ -63,5 +92,9 @@ pub fn run(cli: Cli) -> i32 {
             projects,
         } => check::run(&rules, format, output.as_deref(), &projects),
         Command::Lint { rules } => lint::run(&rules),
+        Command::Locate { rules, points } => match load_rules(&rules) {
+            Some(rs) => locate::run(&rs, &points),
+            None => EXIT_UNUSABLE,
+        },
     }
 }

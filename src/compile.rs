@@ -337,7 +337,15 @@ pub fn compile_rule_set(
             .and_then(|i| layers.get(*i as usize))
             .map(|l| &l.index)
     };
+    let by_code: HashMap<&str, u32> = units
+        .iter()
+        .enumerate()
+        .filter_map(|(i, u)| Some((u.code.as_str(), u32::try_from(i).ok()?)))
+        .collect();
     let scope_env = scope::ScopeEnv {
+        by_code: &by_code,
+        basin_cache: std::cell::RefCell::new(HashMap::new()),
+        interior_points: std::cell::OnceCell::new(),
         units: &units,
         unit_index: &unit_index,
         layer: &layer_lookup,
@@ -356,7 +364,7 @@ pub fn compile_rule_set(
         });
         let errors_before = errors.len();
         let covered = scope::units_in_scope(&lv.scope, &scope_env, &mut errors);
-        if errors.len() == errors_before && !units.is_empty() && !covered.iter().any(|c| *c) {
+        if errors.len() == errors_before && !units.is_empty() && covered.is_empty(units.len()) {
             warnings.push(Diagnostic::warning(
                 "W-EMPTY-SCOPE",
                 Some(lv.name.span),
@@ -435,8 +443,8 @@ pub fn compile_rule_set(
                 continue;
             };
             let clause_id = u32::try_from(clauses.len()).unwrap_or(u32::MAX);
-            for (u, list) in covered.iter().zip(unit_clauses.iter_mut()) {
-                if *u {
+            for u in covered.iter(units.len()) {
+                if let Some(list) = unit_clauses.get_mut(u as usize) {
                     list.push(clause_id);
                 }
             }

@@ -7,6 +7,7 @@
 //!
 //! Every candidate from a coarse box index is confirmed with an exact predicate.
 
+pub mod grid;
 pub mod layers;
 pub mod measure;
 pub mod units;

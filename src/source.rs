@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
+    /// Byte offsets where lines start, computed on first use (a national rule file has tens of
+    /// thousands of clauses, each located once).
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -22,15 +25,27 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
+    ///
+    /// # Runtime
+    /// O(log lines + column): a binary search over the line starts.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = starts.get(line - 1).copied().unwrap_or(0);
         let col = self
             .text
             .get(line_start..offset)

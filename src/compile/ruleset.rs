@@ -1,7 +1,7 @@
 //! The compiled rule set: names resolved, types and units checked, every clause attached to the
 //! control units it applies to (the rule set is indexed by unit).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::quantity::Dimension;
 use crate::index::{FeatureLayer, UnitIndex};
@@ -9,7 +9,7 @@ use crate::source::{Location, Span};
 use crate::syntax::ast::{ArithOp, CmpOp};
 
 /// The rule set's header: what it is, who issued it, when it took effect, what it replaces.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Header {
     pub name: String,
     pub version: String,
@@ -19,7 +19,7 @@ pub struct Header {
 }
 
 /// The three types of environmental control unit (环境管控单元).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum UnitType {
     /// 优先保护单元: ecological red line and ecological space.
     Priority,
@@ -59,7 +59,7 @@ impl UnitType {
 }
 
 /// One control unit's attributes (its polygon lives in the [`UnitIndex`]).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitInfo {
     pub code: String,
     pub name: String,
@@ -69,7 +69,7 @@ pub struct UnitInfo {
 }
 
 /// The four dimensions of an access-list clause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ClauseDimension {
     /// 空间布局约束
     SpatialLayout,
@@ -113,7 +113,7 @@ impl ClauseDimension {
 }
 
 /// The type of a declared fact.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FactType {
     /// A number of the given dimension; projects write it in `unit` (or state another unit of
     /// the same dimension).
@@ -129,7 +129,7 @@ pub enum FactType {
 }
 
 /// A fact a rule may ask about, and a project may state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FactDef {
     pub name: String,
     pub ty: FactType,
@@ -143,7 +143,7 @@ pub type FactId = u32;
 pub type LayerId = u32;
 
 /// The facts and pollutants a rule set knows; projects are checked against it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Schema {
     pub facts: Vec<FactDef>,
     pub pollutants: Vec<String>,
@@ -199,7 +199,7 @@ impl Schema {
 }
 
 /// Which of a pollutant's three figures an expression reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EmissionFigure {
     /// Emissions after the project (排放总量).
     Total,
@@ -220,7 +220,7 @@ impl EmissionFigure {
 }
 
 /// A numeric expression, typed with its dimension.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Num {
     pub kind: NumKind,
     pub dimension: Dimension,
@@ -228,7 +228,7 @@ pub struct Num {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum NumKind {
     /// A constant in the base unit of its dimension.
     Const(f64),
@@ -245,7 +245,7 @@ pub enum NumKind {
 }
 
 /// A condition, typed, with its source text for evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cond {
     pub kind: CondKind,
     pub text: String,
@@ -253,7 +253,7 @@ pub struct Cond {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CondKind {
     And(Vec<Cond>),
     Or(Vec<Cond>),
@@ -292,7 +292,7 @@ pub enum CondKind {
 }
 
 /// What a clause does when its `when` condition holds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Effect {
     /// The project is not allowed (violated when the condition holds).
     Forbid,
@@ -306,14 +306,14 @@ pub enum Effect {
 
 /// `unless <condition> [review "reason"]`: when the exemption holds, the clause is satisfied
 /// (or needs review, with the reason, when the exemption must be verified by a person).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Exemption {
     pub condition: Cond,
     pub review: Option<String>,
 }
 
 /// A level of the access list (江苏省总体要求, 长江流域, a unit's own list …) and its scope.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Level {
     pub name: String,
     /// The scope as written, for reports (`province 32`).
@@ -323,7 +323,7 @@ pub struct Level {
 }
 
 /// One clause of the access list, compiled.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Clause {
     pub id: String,
     pub level: u32,
@@ -365,6 +365,12 @@ impl RuleSet {
             .iter()
             .position(|u| u.code == code)
             .and_then(|i| u32::try_from(i).ok())
+    }
+
+    /// The units whose closed polygon contains `(lon, lat)`, appended to `out` ascending.
+    pub fn locate_point(&self, lon: f64, lat: f64, out: &mut Vec<u32>) {
+        self.unit_index
+            .locate_point(geo::Coord { x: lon, y: lat }, out);
     }
 
     pub fn layer_id(&self, name: &str) -> Option<LayerId> {

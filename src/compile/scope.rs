@@ -1,7 +1,9 @@
 //! Scopes: which control units a level of the access list applies to. Selectors joined by
 //! `and` must all hold; every level whose scope covers a unit applies to it at once.
 
-use geo::{Intersects, Relate};
+use std::collections::HashMap;
+
+use geo::{Area, BooleanOps, BoundingRect, Geometry, InteriorPoint, Intersects};
 
 use super::ruleset::{UnitInfo, UnitType};
 use crate::index::{FeatureLayer, UnitIndex};
@@ -39,6 +41,107 @@ pub struct ScopeEnv<'a> {
     pub units: &'a [UnitInfo],
     pub unit_index: &'a UnitIndex,
     pub layer: &'a dyn Fn(&str) -> Option<&'a FeatureLayer>,
+    /// Unit code → unit index, for `units [...]` scopes.
+    pub by_code: &'a HashMap<&'a str, u32>,
+    /// Basin membership by layer name: several levels name the same basin.
+    pub basin_cache: std::cell::RefCell<HashMap<String, Coverage>>,
+    /// Each unit's interior point, computed once for all basin layers.
+    pub interior_points: std::cell::OnceCell<Vec<Option<geo::Point<f64>>>>,
+}
+
+/// The units whose interior overlaps a basin polygon (touching the basin boundary is not
+/// enough). A unit whose interior point lies in the basin is in it; a unit that merely meets
+/// the basin is in it when the overlap has an area — the exact overlay runs only for those.
+fn basin_members(basin: &FeatureLayer, env: &ScopeEnv) -> Coverage {
+    let interior = env.interior_points.get_or_init(|| {
+        (0..env.units.len())
+            .map(|i| {
+                u32::try_from(i)
+                    .ok()
+                    .and_then(|i| env.unit_index.geometry(i))
+                    .and_then(|g| g.interior_point())
+            })
+            .collect()
+    });
+    Coverage::from_mask((0..env.units.len()).map(|i| {
+        let Some(ug) = u32::try_from(i)
+            .ok()
+            .and_then(|i| env.unit_index.geometry(i))
+        else {
+            return false;
+        };
+        let Some(ub) = ug.bounding_rect() else {
+            return false;
+        };
+        let inside = interior.get(i).copied().flatten();
+        basin.features().iter().any(|f| {
+            if !f
+                .geometry
+                .bounding_rect()
+                .is_some_and(|fb| fb.intersects(&ub))
+            {
+                return false;
+            }
+            if inside.is_some_and(|p| f.geometry.intersects(&p)) {
+                return true;
+            }
+            // The interior point is outside: the unit is in the basin only if part of it with
+            // an area lies inside, which needs the basin boundary to cross it.
+            match &f.geometry {
+                Geometry::Polygon(p) => {
+                    p.intersects(ug) && p.intersection(ug).unsigned_area() > 0.0
+                }
+                Geometry::MultiPolygon(mp) => {
+                    mp.intersects(ug) && mp.intersection(ug).unsigned_area() > 0.0
+                }
+                _ => false,
+            }
+        })
+    }))
+}
+
+/// The units a scope covers: all of them, or a sorted list. A national rule set has tens of
+/// thousands of unit-specific levels, so coverage is kept sparse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    All,
+    Units(Vec<u32>),
+}
+
+impl Coverage {
+    fn from_mask(mask: impl Iterator<Item = bool>) -> Coverage {
+        Coverage::Units(
+            mask.enumerate()
+                .filter(|(_, k)| *k)
+                .filter_map(|(i, _)| u32::try_from(i).ok())
+                .collect(),
+        )
+    }
+
+    fn intersect(self, other: Coverage) -> Coverage {
+        match (self, other) {
+            (Coverage::All, c) | (c, Coverage::All) => c,
+            (Coverage::Units(a), Coverage::Units(b)) => {
+                let keep: std::collections::HashSet<u32> = b.into_iter().collect();
+                Coverage::Units(a.into_iter().filter(|u| keep.contains(u)).collect())
+            }
+        }
+    }
+
+    pub fn is_empty(&self, unit_count: usize) -> bool {
+        match self {
+            Coverage::All => unit_count == 0,
+            Coverage::Units(v) => v.is_empty(),
+        }
+    }
+
+    /// The covered unit indices, ascending.
+    pub fn iter(&self, unit_count: usize) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Coverage::All => Box::new((0..unit_count).filter_map(|i| u32::try_from(i).ok())),
+            Coverage::Units(v) => Box::new(v.iter().copied()),
+        }
+    }
 }
 
 fn admin_prefix(
@@ -67,19 +170,22 @@ fn admin_prefix(
     Some(n.text.clone())
 }
 
-/// For each unit, whether the scope covers it. Errors (bad codes, unknown layers or unit codes)
-/// are pushed to `errors` and the scope then covers nothing.
+/// The units a scope covers. Errors (bad codes, unknown layers or unit codes) are pushed to
+/// `errors` and the scope then covers nothing.
+///
+/// # Runtime
+/// O(n) per administrative or type selector, O(n·g) per basin selector (an exact overlay test
+/// of each unit against g basin polygons), O(k) for a list of k unit codes.
 pub fn units_in_scope(
     selectors: &[Selector],
     env: &ScopeEnv,
     errors: &mut Vec<Diagnostic>,
-) -> Vec<bool> {
-    let n = env.units.len();
-    let mut covered = vec![true; n];
+) -> Coverage {
+    let mut covered = Coverage::All;
     let mut failed = false;
     for s in selectors {
-        let keep: Vec<bool> = match s {
-            Selector::National(_) => vec![true; n],
+        let this = match s {
+            Selector::National(_) => Coverage::All,
             Selector::Province(c) | Selector::City(c) | Selector::District(c) => {
                 let (digits, what) = match s {
                     Selector::Province(_) => (2, "province"),
@@ -87,11 +193,9 @@ pub fn units_in_scope(
                     _ => (6, "district"),
                 };
                 match admin_prefix(c, digits, what, errors) {
-                    Some(p) => env
-                        .units
-                        .iter()
-                        .map(|u| u.admin_code.starts_with(&p))
-                        .collect(),
+                    Some(p) => {
+                        Coverage::from_mask(env.units.iter().map(|u| u.admin_code.starts_with(&p)))
+                    }
                     None => {
                         failed = true;
                         continue;
@@ -99,7 +203,7 @@ pub fn units_in_scope(
                 }
             }
             Selector::UnitType(t) => match UnitType::parse(&t.text) {
-                Some(ty) => env.units.iter().map(|u| u.unit_type == ty).collect(),
+                Some(ty) => Coverage::from_mask(env.units.iter().map(|u| u.unit_type == ty)),
                 None => {
                     errors.push(
                         Diagnostic::error(
@@ -116,19 +220,13 @@ pub fn units_in_scope(
             Selector::Basin(layer) => match (env.layer)(&layer.text) {
                 // A unit belongs to a basin when their interiors overlap (touching along the
                 // basin boundary is not enough).
-                Some(basin) => (0..n)
-                    .map(|i| {
-                        let Some(ug) = env
-                            .unit_index
-                            .geometry(u32::try_from(i).unwrap_or(u32::MAX))
-                        else {
-                            return false;
-                        };
-                        basin.features().iter().any(|f| {
-                            f.geometry.intersects(ug) && !f.geometry.relate(ug).is_touches()
-                        })
-                    })
-                    .collect(),
+                Some(basin) => {
+                    let mut cache = env.basin_cache.borrow_mut();
+                    cache
+                        .entry(layer.text.clone())
+                        .or_insert_with(|| basin_members(basin, env))
+                        .clone()
+                }
                 None => {
                     errors.push(
                         Diagnostic::error(
@@ -145,14 +243,10 @@ pub fn units_in_scope(
                 }
             },
             Selector::Units(codes, _) => {
-                let mut keep = vec![false; n];
+                let mut ids = Vec::with_capacity(codes.len());
                 for c in codes {
-                    match env.units.iter().position(|u| u.code == c.text) {
-                        Some(i) => {
-                            if let Some(k) = keep.get_mut(i) {
-                                *k = true;
-                            }
-                        }
+                    match env.by_code.get(c.text.as_str()) {
+                        Some(i) => ids.push(*i),
                         None => {
                             errors.push(
                                 Diagnostic::error(
@@ -166,14 +260,18 @@ pub fn units_in_scope(
                         }
                     }
                 }
-                keep
+                ids.sort_unstable();
+                ids.dedup();
+                Coverage::Units(ids)
             }
         };
-        for (c, k) in covered.iter_mut().zip(keep) {
-            *c &= k;
-        }
+        covered = covered.intersect(this);
     }
-    if failed { vec![false; n] } else { covered }
+    if failed {
+        Coverage::Units(Vec::new())
+    } else {
+        covered
+    }
 }
 
 fn near_codes(units: &[UnitInfo], code: &str) -> String {
