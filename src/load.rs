@@ -22,6 +22,8 @@ pub enum RulesError {
         sources: Box<Sources>,
         diagnostics: Vec<Diagnostic>,
     },
+    #[error(transparent)]
+    Snapshot(#[from] crate::snapshot::SnapshotError),
 }
 
 impl RulesError {
@@ -31,6 +33,7 @@ impl RulesError {
             RulesError::Io { .. } => "E-RULES-IO",
             RulesError::NoRuleFiles(_) => "E-RULES-EMPTY",
             RulesError::Invalid { .. } => "E-RULES-INVALID",
+            RulesError::Snapshot(e) => e.code(),
         }
     }
 
@@ -82,13 +85,22 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulesError> {
     Ok(files)
 }
 
-/// Reads, parses and compiles a rule set directory. The syntax errors of every file are
+/// Reads, parses and compiles a rule set directory — or reads a compiled snapshot file
+/// (see [`crate::snapshot`]) when `dir` is one. The syntax errors of every file are
 /// reported together; when there are none, all compile errors are reported together
 /// (compiling stops after syntax errors, whose follow-on errors would only mislead).
 ///
 /// # Errors
 /// [`RulesError`] with every diagnostic found.
 pub fn load_rule_set(dir: &Path) -> Result<Loaded, RulesError> {
+    if dir.is_file() && crate::snapshot::is_snapshot(dir) {
+        let rule_set = crate::snapshot::read(dir)?;
+        return Ok(Loaded {
+            rule_set,
+            warnings: Vec::new(),
+            sources: Sources::default(),
+        });
+    }
     let mut sources = Sources::default();
     for path in rule_files(dir)? {
         let text = std::fs::read_to_string(&path).map_err(|source| RulesError::Io {

@@ -1,0 +1,394 @@
+//! Snapshot: a compiled rule set and its spatial index as one file, loaded in place of the
+//! sources (`zonecheck compile DIR -o FILE`).
+//!
+//! Layout (little-endian):
+//!
+//! ```text
+//! magic      8 bytes  "ZCSNAP\r\n"   (the CR LF catches files mangled by text-mode transfers)
+//! version    u32      FORMAT_VERSION
+//! reserved   u32      0
+//! body_len   u64      bytes after this 32-byte header
+//! crc32      u32      CRC-32 of the body
+//! reserved   u32      0
+//! body       three sections, each `len u64` + bytes:
+//!            1. postcard: header, schema, levels, clauses, units, unit → clause index,
+//!               content hash, feature layers
+//!            2. unit polygons, flat (counts as u32, coordinates as f64)
+//!            3. the point-location grid (`index::grid` format, itself validated on load)
+//! ```
+//!
+//! A truncated, corrupt or wrong-version file is a [`SnapshotError`], never a panic or a wrong
+//! answer: the checksum covers every byte of the body, and every count and offset is checked
+//! while decoding.
+
+use std::path::{Path, PathBuf};
+
+use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
+use serde::{Deserialize, Serialize};
+
+use crate::compile::{Clause, Header, Layer, Level, RuleSet, Schema, UnitInfo};
+use crate::index::{Feature, FeatureLayer, UnitIndex};
+
+pub const MAGIC: &[u8; 8] = b"ZCSNAP\r\n";
+/// Bumped on any change of the layout or of the serialised types.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 32;
+
+/// Why a snapshot could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot `{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("`{0}` is not a zonecheck snapshot")]
+    NotASnapshot(PathBuf),
+    #[error(
+        "snapshot `{path}` has format version {found}; this zonecheck reads version {expected}"
+    )]
+    Version {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error("snapshot `{path}` is truncated: {what}")]
+    Truncated { path: PathBuf, what: String },
+    #[error("snapshot `{path}` is corrupt: its checksum does not match")]
+    Checksum { path: PathBuf },
+    #[error("snapshot `{path}` is corrupt: {what}")]
+    Corrupt { path: PathBuf, what: String },
+}
+
+impl SnapshotError {
+    /// Stable machine-readable kind.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SnapshotError::Io { .. } => "E-SNAPSHOT-IO",
+            SnapshotError::NotASnapshot(_) => "E-SNAPSHOT-MAGIC",
+            SnapshotError::Version { .. } => "E-SNAPSHOT-VERSION",
+            SnapshotError::Truncated { .. } => "E-SNAPSHOT-TRUNCATED",
+            SnapshotError::Checksum { .. } => "E-SNAPSHOT-CHECKSUM",
+            SnapshotError::Corrupt { .. } => "E-SNAPSHOT-CORRUPT",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    header: Header,
+    schema: Schema,
+    levels: Vec<Level>,
+    clauses: Vec<Clause>,
+    units: Vec<UnitInfo>,
+    unit_clauses: Vec<Vec<u32>>,
+    content_hash: String,
+    layers: Vec<LayerData>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LayerData {
+    name: String,
+    features: Vec<(String, Geometry<f64>)>,
+}
+
+/// Does the file start with the snapshot magic? (Used to tell snapshots from rule directories.)
+pub fn is_snapshot(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == MAGIC
+}
+
+/// Serialises a rule set into snapshot bytes.
+///
+/// # Errors
+/// Only if serialisation itself fails (it does not for well-formed rule sets).
+pub fn to_bytes(rs: &RuleSet) -> Result<Vec<u8>, String> {
+    let meta = Meta {
+        header: rs.header.clone(),
+        schema: rs.schema.clone(),
+        levels: rs.levels.clone(),
+        clauses: rs.clauses.clone(),
+        units: rs.units.clone(),
+        unit_clauses: rs.unit_clauses.clone(),
+        content_hash: rs.content_hash.clone(),
+        layers: rs
+            .layers
+            .iter()
+            .map(|l| LayerData {
+                name: l.name.clone(),
+                features: l
+                    .index
+                    .features()
+                    .iter()
+                    .map(|f| (f.name.clone(), f.geometry.clone()))
+                    .collect(),
+            })
+            .collect(),
+    };
+    let meta = postcard::to_stdvec(&meta).map_err(|e| e.to_string())?;
+    let geoms = encode_polygons(&rs.unit_index);
+    let grid = rs.unit_index.grid_bytes();
+    let mut body = Vec::with_capacity(24 + meta.len() + geoms.len() + grid.len());
+    for section in [&meta, &geoms, &grid] {
+        body.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        body.extend_from_slice(section);
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Writes a snapshot file.
+///
+/// # Errors
+/// The file cannot be written.
+pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
+    let bytes = to_bytes(rs).map_err(|what| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    })?;
+    std::fs::write(path, &bytes).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(bytes.len())
+}
+
+/// Reads a snapshot file.
+///
+/// # Errors
+/// [`SnapshotError`] for an unreadable, foreign, wrong-version, truncated or corrupt file.
+pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
+    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_bytes(&bytes, path)
+}
+
+/// Decodes snapshot bytes; `path` is only used in error messages.
+///
+/// # Errors
+/// See [`read`].
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
+    let p = || path.to_path_buf();
+    let truncated = |what: &str| SnapshotError::Truncated {
+        path: p(),
+        what: what.to_string(),
+    };
+    let corrupt = |what: String| SnapshotError::Corrupt { path: p(), what };
+    if bytes.len() < 8 || bytes.get(..8) != Some(MAGIC.as_slice()) {
+        return Err(SnapshotError::NotASnapshot(p()));
+    }
+    let header = bytes
+        .get(..HEADER_LEN)
+        .ok_or_else(|| truncated("the header is incomplete"))?;
+    let mut h = Reader::new(header.get(8..).unwrap_or(&[]));
+    let version = h
+        .u32()
+        .ok_or_else(|| truncated("the header is incomplete"))?;
+    if version != FORMAT_VERSION {
+        return Err(SnapshotError::Version {
+            path: p(),
+            found: version,
+            expected: FORMAT_VERSION,
+        });
+    }
+    let _ = h.u32();
+    let body_len = h
+        .u64()
+        .ok_or_else(|| truncated("the header is incomplete"))?;
+    let crc = h
+        .u32()
+        .ok_or_else(|| truncated("the header is incomplete"))?;
+    let body = bytes.get(HEADER_LEN..).unwrap_or(&[]);
+    if (body.len() as u64) < body_len {
+        return Err(truncated(&format!(
+            "the body has {} of {body_len} bytes",
+            body.len()
+        )));
+    }
+    if (body.len() as u64) > body_len {
+        return Err(corrupt(format!(
+            "{} bytes follow the end of the body",
+            body.len() as u64 - body_len
+        )));
+    }
+    if crc32fast::hash(body) != crc {
+        return Err(SnapshotError::Checksum { path: p() });
+    }
+    let mut r = Reader::new(body);
+    let mut section = |name: &str| -> Result<&[u8], SnapshotError> {
+        let len = r
+            .u64()
+            .ok_or_else(|| corrupt(format!("missing {name} section")))?;
+        let len = usize::try_from(len).map_err(|_| corrupt(format!("{name} section too large")))?;
+        r.take(len)
+            .ok_or_else(|| corrupt(format!("{name} section runs past the end")))
+    };
+    let meta_bytes = section("rules")?;
+    let geom_bytes = section("polygons")?;
+    let grid_bytes = section("grid")?;
+    let meta: Meta =
+        postcard::from_bytes(meta_bytes).map_err(|e| corrupt(format!("rules section: {e}")))?;
+    let geoms = decode_polygons(geom_bytes)
+        .ok_or_else(|| corrupt("polygons section is malformed".into()))?;
+    if geoms.len() != meta.units.len() || meta.unit_clauses.len() != meta.units.len() {
+        return Err(corrupt("unit counts of the sections disagree".into()));
+    }
+    let n_clauses = meta.clauses.len();
+    if meta
+        .unit_clauses
+        .iter()
+        .flatten()
+        .any(|&c| c as usize >= n_clauses)
+        || meta
+            .clauses
+            .iter()
+            .any(|c| c.level as usize >= meta.levels.len())
+    {
+        return Err(corrupt("a clause or level index is out of range".into()));
+    }
+    let unit_index =
+        UnitIndex::from_parts(geoms, grid_bytes).map_err(|e| corrupt(e.to_string()))?;
+    let layers = meta
+        .layers
+        .into_iter()
+        .map(|l| Layer {
+            name: l.name,
+            index: FeatureLayer::build(
+                l.features
+                    .into_iter()
+                    .map(|(name, geometry)| Feature { name, geometry })
+                    .collect(),
+            ),
+        })
+        .collect();
+    Ok(RuleSet {
+        header: meta.header,
+        schema: meta.schema,
+        levels: meta.levels,
+        clauses: meta.clauses,
+        units: meta.units,
+        unit_index,
+        layers,
+        unit_clauses: meta.unit_clauses,
+        content_hash: meta.content_hash,
+    })
+}
+
+fn encode_polygons(index: &UnitIndex) -> Vec<u8> {
+    let mut out = Vec::new();
+    let put = |out: &mut Vec<u8>, n: usize| {
+        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes())
+    };
+    put(&mut out, index.len());
+    for i in 0..index.len() {
+        let empty = MultiPolygon(Vec::new());
+        let g = u32::try_from(i)
+            .ok()
+            .and_then(|i| index.geometry(i))
+            .unwrap_or(&empty);
+        put(&mut out, g.0.len());
+        for poly in &g.0 {
+            put(&mut out, 1 + poly.interiors().len());
+            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                put(&mut out, ring.0.len());
+                for c in &ring.0 {
+                    out.extend_from_slice(&c.x.to_le_bytes());
+                    out.extend_from_slice(&c.y.to_le_bytes());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn decode_polygons(bytes: &[u8]) -> Option<Vec<MultiPolygon<f64>>> {
+    let mut r = Reader::new(bytes);
+    let n = r.count()?;
+    let mut out = Vec::with_capacity(n.min(bytes.len() / 4));
+    for _ in 0..n {
+        let polys = r.count()?;
+        let mut mp = Vec::with_capacity(polys.min(r.remaining() / 4));
+        for _ in 0..polys {
+            let rings = r.count()?;
+            let mut rs = Vec::with_capacity(rings.min(r.remaining() / 4));
+            for _ in 0..rings {
+                let k = r.count()?;
+                let raw = r.take(k.checked_mul(16)?)?;
+                let coords: Vec<Coord<f64>> = raw
+                    .chunks_exact(16)
+                    .map(|c| {
+                        let (x, y) = c.split_at(8);
+                        Coord {
+                            x: f64_le(x),
+                            y: f64_le(y),
+                        }
+                    })
+                    .collect();
+                rs.push(LineString(coords));
+            }
+            let mut it = rs.into_iter();
+            let exterior = it.next()?;
+            mp.push(Polygon::new(exterior, it.collect()));
+        }
+        out.push(MultiPolygon(mp));
+    }
+    (r.remaining() == 0).then_some(out)
+}
+
+fn f64_le(b: &[u8]) -> f64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(b.get(..8).unwrap_or(&[0; 8]));
+    f64::from_le_bytes(a)
+}
+
+/// A bounds-checked little-endian cursor.
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes }
+    }
+    fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.bytes.len() {
+            return None;
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        let b = self.take(4)?;
+        Some(u32::from_le_bytes([
+            *b.first()?,
+            *b.get(1)?,
+            *b.get(2)?,
+            *b.get(3)?,
+        ]))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        let lo = u64::from(self.u32()?);
+        let hi = u64::from(self.u32()?);
+        Some(lo | (hi << 32))
+    }
+    fn count(&mut self) -> Option<usize> {
+        usize::try_from(self.u32()?).ok()
+    }
+}
