@@ -164,59 +164,136 @@ pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
     Ok(bytes.len())
 }
 
-/// Reads a snapshot file.
+/// Reads a snapshot file, one section at a time (so that the whole file is never held in
+/// memory beside what is decoded from it), checking the CRC as it goes.
 ///
 /// # Errors
 /// [`SnapshotError`] for an unreadable, foreign, wrong-version, truncated or corrupt file.
 pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
-    let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    from_bytes(&bytes, path)
+    use std::io::Read;
+    let p = || path.to_path_buf();
+    let io = |source| SnapshotError::Io { path: p(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let file_len = file.metadata().map_err(io)?.len();
+    let mut f = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut header = [0u8; HEADER_LEN];
+    let got = read_up_to(&mut f, &mut header).map_err(io)?;
+    if got < 8 || header.get(..8) != Some(MAGIC.as_slice()) {
+        return Err(SnapshotError::NotASnapshot(p()));
+    }
+    let (body_len, crc) = check_header(header.get(..got).unwrap_or(&[]), path)?;
+    if file_len.saturating_sub(HEADER_LEN as u64) < body_len {
+        return Err(SnapshotError::Truncated {
+            path: p(),
+            what: format!(
+                "the body has {} of {body_len} bytes",
+                file_len.saturating_sub(HEADER_LEN as u64)
+            ),
+        });
+    }
+    if file_len - HEADER_LEN as u64 > body_len {
+        return Err(SnapshotError::Corrupt {
+            path: p(),
+            what: format!(
+                "{} bytes follow the end of the body",
+                file_len - HEADER_LEN as u64 - body_len
+            ),
+        });
+    }
+    let mut hasher = crc32fast::Hasher::new();
+    let mut remaining = body_len;
+    let mut section = |name: &str| -> Result<Vec<u8>, SnapshotError> {
+        let mut len = [0u8; 8];
+        f.read_exact(&mut len).map_err(io)?;
+        hasher.update(&len);
+        let len = u64::from_le_bytes(len);
+        remaining = remaining.saturating_sub(8);
+        if len > remaining {
+            return Err(SnapshotError::Corrupt {
+                path: p(),
+                what: format!("{name} section runs past the end"),
+            });
+        }
+        remaining -= len;
+        let mut buf = vec![
+            0u8;
+            usize::try_from(len).map_err(|_| SnapshotError::Corrupt {
+                path: p(),
+                what: format!("{name} section too large")
+            })?
+        ];
+        f.read_exact(&mut buf).map_err(io)?;
+        hasher.update(&buf);
+        Ok(buf)
+    };
+    let meta_bytes = section("rules")?;
+    let geom_bytes = section("polygons")?;
+    let grid_bytes = section("grid")?;
+    if remaining != 0 {
+        return Err(SnapshotError::Corrupt {
+            path: p(),
+            what: format!("{remaining} bytes follow the last section"),
+        });
+    }
+    if hasher.finalize() != crc {
+        return Err(SnapshotError::Checksum { path: p() });
+    }
+    decode(&meta_bytes, &geom_bytes, &grid_bytes, path)
 }
 
-/// Decodes snapshot bytes; `path` is only used in error messages.
+fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(buf.get_mut(n..).unwrap_or(&mut []))? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Checks the 32-byte header (magic already checked) and returns the body length and CRC.
+fn check_header(header: &[u8], path: &Path) -> Result<(u64, u32), SnapshotError> {
+    let truncated = || SnapshotError::Truncated {
+        path: path.to_path_buf(),
+        what: "the header is incomplete".into(),
+    };
+    let mut h = Reader::new(header.get(8..).unwrap_or(&[]));
+    let version = h.u32().ok_or_else(truncated)?;
+    if version != FORMAT_VERSION {
+        return Err(SnapshotError::Version {
+            path: path.to_path_buf(),
+            found: version,
+            expected: FORMAT_VERSION,
+        });
+    }
+    let _reserved = h.u32().ok_or_else(truncated)?;
+    let body_len = h.u64().ok_or_else(truncated)?;
+    let crc = h.u32().ok_or_else(truncated)?;
+    let _reserved = h.u32().ok_or_else(truncated)?;
+    Ok((body_len, crc))
+}
+
+/// Decodes snapshot bytes held in memory; `path` is only used in error messages.
 ///
 /// # Errors
 /// See [`read`].
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
     let p = || path.to_path_buf();
-    let truncated = |what: &str| SnapshotError::Truncated {
-        path: p(),
-        what: what.to_string(),
-    };
     let corrupt = |what: String| SnapshotError::Corrupt { path: p(), what };
     if bytes.len() < 8 || bytes.get(..8) != Some(MAGIC.as_slice()) {
         return Err(SnapshotError::NotASnapshot(p()));
     }
-    let header = bytes
-        .get(..HEADER_LEN)
-        .ok_or_else(|| truncated("the header is incomplete"))?;
-    let mut h = Reader::new(header.get(8..).unwrap_or(&[]));
-    let version = h
-        .u32()
-        .ok_or_else(|| truncated("the header is incomplete"))?;
-    if version != FORMAT_VERSION {
-        return Err(SnapshotError::Version {
-            path: p(),
-            found: version,
-            expected: FORMAT_VERSION,
-        });
-    }
-    let _ = h.u32();
-    let body_len = h
-        .u64()
-        .ok_or_else(|| truncated("the header is incomplete"))?;
-    let crc = h
-        .u32()
-        .ok_or_else(|| truncated("the header is incomplete"))?;
+    let (body_len, crc) = check_header(
+        bytes.get(..HEADER_LEN.min(bytes.len())).unwrap_or(&[]),
+        path,
+    )?;
     let body = bytes.get(HEADER_LEN..).unwrap_or(&[]);
     if (body.len() as u64) < body_len {
-        return Err(truncated(&format!(
-            "the body has {} of {body_len} bytes",
-            body.len()
-        )));
+        return Err(SnapshotError::Truncated {
+            path: p(),
+            what: format!("the body has {} of {body_len} bytes", body.len()),
+        });
     }
     if (body.len() as u64) > body_len {
         return Err(corrupt(format!(
@@ -239,6 +316,19 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
     let meta_bytes = section("rules")?;
     let geom_bytes = section("polygons")?;
     let grid_bytes = section("grid")?;
+    decode(meta_bytes, geom_bytes, grid_bytes, path)
+}
+
+fn decode(
+    meta_bytes: &[u8],
+    geom_bytes: &[u8],
+    grid_bytes: &[u8],
+    path: &Path,
+) -> Result<RuleSet, SnapshotError> {
+    let corrupt = |what: String| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    };
     let meta: Meta =
         postcard::from_bytes(meta_bytes).map_err(|e| corrupt(format!("rules section: {e}")))?;
     let geoms = decode_polygons(geom_bytes)

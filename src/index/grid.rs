@@ -64,7 +64,7 @@ const NONE: u32 = u32::MAX;
 pub const MAX_UNITS: usize = PAYLOAD as usize;
 
 /// Leaves with at most this many (per-entity) edges are not split further.
-const LEAF_EDGES: usize = 32;
+const LEAF_EDGES: usize = 64;
 /// Number of binary levels available below the top grid (cells down to 2^-(t+FINE)).
 const FINE: i32 = 22;
 /// Target number of top-grid cells.

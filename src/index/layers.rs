@@ -34,7 +34,6 @@ pub struct NearestFeature {
 #[derive(Debug, Clone)]
 pub struct FeatureLayer {
     features: Vec<Feature>,
-    boxes: Vec<Rect<f64>>,
     tree: RTree<BoxEntry>,
 }
 
@@ -60,7 +59,7 @@ impl FeatureLayer {
             .collect();
         FeatureLayer {
             features,
-            boxes,
+
             tree: RTree::bulk_load(entries),
         }
     }
@@ -104,52 +103,65 @@ impl FeatureLayer {
     /// The feature nearest to the geometry, by geodesic distance; `None` for an empty layer.
     ///
     /// # Runtime
-    /// Features are visited in order of a lower bound on their distance (their bounding box in
-    /// the local plane) and the search stops once that bound exceeds the best distance found;
-    /// each visited feature costs O(v·w) for v feature and w project vertices.
+    /// O(log n + k·v·w): a few nearest boxes from the R-tree give a first distance d; every
+    /// feature whose box lies within d of the project (a window made conservatively wide in
+    /// degrees) is then measured exactly, each costing O(v·w) for v feature and w project
+    /// vertices. Layers of thousands of features cost about as much as layers of a few.
     pub fn nearest(&self, g: &Geometry<f64>) -> Option<NearestFeature> {
         let origin = g.coords_iter().next()?;
         if let Some(i) = self.intersects(g) {
-            let at = g.coords_iter().next().unwrap_or(origin);
             return Some(NearestFeature {
                 feature: i,
                 distance_m: 0.0,
-                at,
+                at: origin,
             });
         }
         let plane = LocalPlane::new(origin);
         let project = g.map_coords(|c| plane.forward(c));
-        let pbox = project.bounding_rect()?;
-        let mut order: Vec<(f64, u32)> = self
-            .boxes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| {
-                let lo = plane.forward(r.min());
-                let hi = plane.forward(r.max());
-                let dx = (lo.x - pbox.max().x).max(pbox.min().x - hi.x).max(0.0);
-                let dy = (lo.y - pbox.max().y).max(pbox.min().y - hi.y).max(0.0);
-                Some(((dx * dx + dy * dy).sqrt(), u32::try_from(i).ok()?))
-            })
-            .collect();
-        order.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut best: Option<(f64, Coord<f64>, Coord<f64>, u32)> = None;
-        for (bound, i) in order {
-            // The planar bound is approximate at long range: keep a 1% margin before pruning.
-            if let Some((d, ..)) = best
-                && bound * 0.99 > d
-            {
-                break;
-            }
-            let Some(f) = self.features.get(i as usize) else {
-                continue;
-            };
+        let gbox = g.bounding_rect()?;
+        let measure = |i: u32| -> Option<(f64, Coord<f64>, Coord<f64>, u32)> {
+            let f = self.features.get(i as usize)?;
             let fg = f.geometry.map_coords(|c| plane.forward(c));
-            if let Some((d, a, b)) = closest_pair(&project, &fg)
-                && best.is_none_or(|(bd, ..)| d < bd)
+            closest_pair(&project, &fg).map(|(d, a, b)| (d, a, b, i))
+        };
+        type Candidate = (f64, Coord<f64>, Coord<f64>, u32);
+        fn consider(best: &mut Option<Candidate>, c: Option<Candidate>) {
+            if let Some(c) = c
+                && best.is_none_or(|b| c.0 < b.0)
             {
-                best = Some((d, a, b, i));
+                *best = Some(c);
             }
+        }
+        let mut best: Option<Candidate> = None;
+        let centre = [
+            (gbox.min().x + gbox.max().x) / 2.0,
+            (gbox.min().y + gbox.max().y) / 2.0,
+        ];
+        for e in self.tree.nearest_neighbor_iter(&centre).take(4) {
+            consider(&mut best, measure(e.data));
+        }
+        let (d, ..) = best?;
+        // Everything within d metres of the project lies in its box widened by d: a degree of
+        // latitude is at least 110.5 km, a degree of longitude at least 111.3 km·cos(φ) at the
+        // widest latitude of the window. A 1 % margin covers the plane's own error.
+        let d = d * 1.01 + 1.0;
+        let dlat = d / 110_500.0;
+        let phi = (gbox.max().y.abs().max(gbox.min().y.abs()) + dlat)
+            .min(89.0)
+            .to_radians();
+        let dlon = d / (111_300.0 * phi.cos());
+        let env = AABB::from_corners(
+            [gbox.min().x - dlon, gbox.min().y - dlat],
+            [gbox.max().x + dlon, gbox.max().y + dlat],
+        );
+        let mut ids: Vec<u32> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+            .collect();
+        ids.sort_unstable();
+        for i in ids {
+            consider(&mut best, measure(i));
         }
         let (_, a, b, feature) = best?;
         let (a, b) = (plane.inverse(a), plane.inverse(b));
