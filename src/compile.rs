@@ -463,7 +463,23 @@ pub fn compile_rule_set(
     if errors.iter().any(Diagnostic::is_error) {
         return Err(errors);
     }
+    let mut probes: Vec<(LayerId, f64)> = Vec::new();
+    for c in clauses.iter().flat_map(Clause::conditions) {
+        c.walk(&mut |c| {
+            if let Some(p) = c.distance_probe()
+                && !probes.contains(&p)
+            {
+                probes.push(p);
+            }
+        });
+    }
+    let unit_geoms: Vec<&geo::MultiPolygon<f64>> = (0..units.len())
+        .filter_map(|i| unit_index.geometry(u32::try_from(i).ok()?))
+        .collect();
+    let layer_refs: Vec<&FeatureLayer> = layers.iter().map(|l| &l.index).collect();
+    let hints = crate::index::SpatialHints::compute(&unit_geoms, &layer_refs, probes);
     let mut rule_set = RuleSet {
+        hints,
         header,
         schema,
         levels,

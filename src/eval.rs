@@ -8,6 +8,7 @@
 pub mod condition;
 pub mod logic;
 pub mod project;
+pub mod screen;
 
 use std::collections::BTreeMap;
 

@@ -8,9 +8,11 @@
 //! Every candidate from a coarse box index is confirmed with an exact predicate.
 
 pub mod grid;
+pub mod hints;
 pub mod layers;
 pub mod measure;
 pub mod units;
 
+pub use hints::SpatialHints;
 pub use layers::{Feature, FeatureLayer, NearestFeature};
 pub use units::{Touch, UnitIndex};

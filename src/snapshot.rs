@@ -84,6 +84,7 @@ struct Meta {
     unit_clauses: Vec<Vec<u32>>,
     content_hash: String,
     layers: Vec<LayerData>,
+    hints: crate::index::SpatialHints,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -115,6 +116,7 @@ pub fn to_bytes(rs: &RuleSet) -> Result<Vec<u8>, String> {
         units: rs.units.clone(),
         unit_clauses: rs.unit_clauses.clone(),
         content_hash: rs.content_hash.clone(),
+        hints: rs.hints.clone(),
         layers: rs
             .layers
             .iter()
@@ -333,7 +335,10 @@ fn decode(
         postcard::from_bytes(meta_bytes).map_err(|e| corrupt(format!("rules section: {e}")))?;
     let geoms = decode_polygons(geom_bytes)
         .ok_or_else(|| corrupt("polygons section is malformed".into()))?;
-    if geoms.len() != meta.units.len() || meta.unit_clauses.len() != meta.units.len() {
+    if geoms.len() != meta.units.len()
+        || meta.unit_clauses.len() != meta.units.len()
+        || meta.hints.far.len() != meta.units.len()
+    {
         return Err(corrupt("unit counts of the sections disagree".into()));
     }
     let n_clauses = meta.clauses.len();
@@ -374,6 +379,7 @@ fn decode(
         layers,
         unit_clauses: meta.unit_clauses,
         content_hash: meta.content_hash,
+        hints: meta.hints,
     })
 }
 

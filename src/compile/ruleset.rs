@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::quantity::Dimension;
-use crate::index::{FeatureLayer, UnitIndex};
+use crate::index::{FeatureLayer, SpatialHints, UnitIndex};
 use crate::source::{Location, Span};
 use crate::syntax::ast::{ArithOp, CmpOp};
 
@@ -357,6 +357,48 @@ pub struct RuleSet {
     pub unit_clauses: Vec<Vec<u32>>,
     /// SHA-256 of the compiled content (rules, schema, unit and layer geometry), hex.
     pub content_hash: String,
+    /// Per unit, the distance thresholds that cannot be reached from it (screening shortcut).
+    pub hints: SpatialHints,
+}
+
+impl Cond {
+    /// Calls `f` on this condition and every condition below it.
+    pub fn walk(&self, f: &mut impl FnMut(&Cond)) {
+        f(self);
+        match &self.kind {
+            CondKind::And(parts) | CondKind::Or(parts) => parts.iter().for_each(|p| p.walk(f)),
+            CondKind::Not(inner) => inner.walk(f),
+            _ => {}
+        }
+    }
+
+    /// The (layer, threshold) pair of `distance(layer) <op> constant` (either way round), or of
+    /// `within`/`intersects` (threshold 0).
+    pub fn distance_probe(&self) -> Option<(LayerId, f64)> {
+        match &self.kind {
+            CondKind::Compare { lhs, rhs, .. } => match (&lhs.kind, &rhs.kind) {
+                (NumKind::Distance(l), NumKind::Const(t))
+                | (NumKind::Const(t), NumKind::Distance(l)) => Some((*l, *t)),
+                _ => None,
+            },
+            CondKind::Within(l) | CondKind::Intersects(l) => Some((*l, 0.0)),
+            _ => None,
+        }
+    }
+}
+
+impl Clause {
+    /// Every condition of the clause: `when`, the effect's, and the exemptions'.
+    pub fn conditions(&self) -> impl Iterator<Item = &Cond> {
+        let effect = match &self.effect {
+            Effect::Require(c) | Effect::Limit(c) => Some(c),
+            _ => None,
+        };
+        self.when
+            .iter()
+            .chain(effect)
+            .chain(self.exemptions.iter().map(|x| &x.condition))
+    }
 }
 
 impl RuleSet {

@@ -82,6 +82,15 @@ impl FeatureLayer {
         ids
     }
 
+    /// Does any feature's bounding box meet the rectangle `[min, max]`?
+    pub fn any_box_in(&self, min: Coord<f64>, max: Coord<f64>) -> bool {
+        let env = AABB::from_corners([min.x, min.y], [max.x, max.y]);
+        self.tree
+            .locate_in_envelope_intersecting(&env)
+            .next()
+            .is_some()
+    }
+
     /// Does any feature touch the geometry (boundary contact included)?
     pub fn intersects(&self, g: &Geometry<f64>) -> Option<u32> {
         self.candidates(g).into_iter().find(|&i| {

@@ -1,0 +1,276 @@
+//! Screening: the verdict for a point, computed without building evidence, for batch
+//! throughput. It must always agree with [`super::evaluate`] (a differential test checks it);
+//! the report path stays the reference.
+//!
+//! Two things make it fast: nothing is allocated per clause (conditions are evaluated to a
+//! [`Truth`] only), and distance conditions consult the rule set's [`SpatialHints`] first —
+//! a unit whose every point is provably farther than a threshold from a layer answers
+//! `distance(layer) < threshold` without measuring anything.
+//!
+//! [`SpatialHints`]: crate::index::SpatialHints
+
+use geo::{Coord, Geometry, Point};
+
+use super::logic::{Outcome, Truth};
+use super::project::{FactValue, Project};
+use crate::compile::industry::covers;
+use crate::compile::{Clause, Cond, CondKind, Effect, EmissionFigure, Num, NumKind, RuleSet};
+use crate::syntax::ast::{ArithOp, CmpOp};
+
+/// Reusable buffers, so that screening many points allocates nothing per point.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    units: Vec<u32>,
+    clauses: Vec<u32>,
+}
+
+struct Cx<'a> {
+    rules: &'a RuleSet,
+    project: &'a Project,
+    point: Coord<f64>,
+    units: &'a [u32],
+}
+
+/// The verdict for `project`'s facts at the point `(lon, lat)` (the project's own location is
+/// ignored): violated, needs review or satisfied, exactly as [`super::evaluate`] would give for
+/// the same project placed at that point.
+pub fn screen_point(
+    rules: &RuleSet,
+    project: &Project,
+    lon: f64,
+    lat: f64,
+    scratch: &mut Scratch,
+) -> Outcome {
+    scratch.units.clear();
+    rules.locate_point(lon, lat, &mut scratch.units);
+    if scratch.units.is_empty() {
+        return Outcome::NeedsReview;
+    }
+    scratch.clauses.clear();
+    for u in &scratch.units {
+        if let Some(list) = rules.unit_clauses.get(*u as usize) {
+            scratch.clauses.extend_from_slice(list);
+        }
+    }
+    if scratch.units.len() > 1 {
+        scratch.clauses.sort_unstable();
+        scratch.clauses.dedup();
+    }
+    let cx = Cx {
+        rules,
+        project,
+        point: Coord { x: lon, y: lat },
+        units: &scratch.units,
+    };
+    let mut verdict = Outcome::Satisfied;
+    for c in &scratch.clauses {
+        if let Some(clause) = rules.clauses.get(*c as usize) {
+            verdict = verdict.min(cx.clause(clause));
+        }
+    }
+    verdict
+}
+
+impl Cx<'_> {
+    fn clause(&self, clause: &Clause) -> Outcome {
+        let trigger = clause.when.as_ref().map_or(Truth::True, |w| self.cond(w));
+        let outcome = match &clause.effect {
+            Effect::Forbid => match trigger {
+                Truth::True => Outcome::Violated,
+                Truth::False => Outcome::Satisfied,
+                Truth::Unknown => Outcome::NeedsReview,
+            },
+            Effect::Require(c) | Effect::Limit(c) => {
+                if trigger == Truth::False {
+                    Outcome::Satisfied
+                } else {
+                    match trigger.implies(self.cond(c)) {
+                        Truth::True => Outcome::Satisfied,
+                        Truth::False => Outcome::Violated,
+                        Truth::Unknown => Outcome::NeedsReview,
+                    }
+                }
+            }
+            Effect::Review(_) => {
+                if trigger == Truth::False {
+                    Outcome::Satisfied
+                } else {
+                    Outcome::NeedsReview
+                }
+            }
+        };
+        if outcome == Outcome::Satisfied
+            || matches!(clause.effect, Effect::Review(_))
+            || clause.exemptions.is_empty()
+        {
+            return outcome;
+        }
+        let (mut exempted, mut review, mut unknown) = (false, false, false);
+        for x in &clause.exemptions {
+            match self.cond(&x.condition) {
+                Truth::True if x.review.is_some() => review = true,
+                Truth::True => exempted = true,
+                Truth::Unknown => unknown = true,
+                Truth::False => {}
+            }
+        }
+        if exempted {
+            Outcome::Satisfied
+        } else if review || (unknown && outcome == Outcome::Violated) {
+            Outcome::NeedsReview
+        } else {
+            outcome
+        }
+    }
+
+    fn fact(&self, id: u32) -> Option<&FactValue> {
+        self.project.fact(id)
+    }
+
+    fn cond(&self, c: &Cond) -> Truth {
+        match &c.kind {
+            CondKind::And(parts) => parts.iter().fold(Truth::True, |acc, p| {
+                if acc == Truth::False {
+                    acc
+                } else {
+                    acc.and(self.cond(p))
+                }
+            }),
+            CondKind::Or(parts) => parts.iter().fold(Truth::False, |acc, p| {
+                if acc == Truth::True {
+                    acc
+                } else {
+                    acc.or(self.cond(p))
+                }
+            }),
+            CondKind::Not(inner) => self.cond(inner).negate(),
+            CondKind::Const(b) => Truth::from_bool(*b),
+            CondKind::BoolFact(id) => match self.fact(*id) {
+                Some(FactValue::Bool(b)) => Truth::from_bool(*b),
+                _ => Truth::Unknown,
+            },
+            CondKind::EnumIn { fact, values } => match self.fact(*fact) {
+                Some(FactValue::Enum(s)) => Truth::from_bool(values.contains(s)),
+                _ => Truth::Unknown,
+            },
+            CondKind::SetAny { fact, values } => match self.fact(*fact) {
+                Some(FactValue::Set(have)) => {
+                    Truth::from_bool(have.iter().any(|h| values.contains(h)))
+                }
+                _ => Truth::Unknown,
+            },
+            CondKind::SetContains { fact, value } => match self.fact(*fact) {
+                Some(FactValue::Set(have)) => Truth::from_bool(have.contains(value)),
+                _ => Truth::Unknown,
+            },
+            CondKind::IndustryIn { prefixes, .. } => {
+                let codes = self.project.industry_codes();
+                if codes.is_empty() {
+                    Truth::Unknown
+                } else {
+                    Truth::from_bool(
+                        codes
+                            .iter()
+                            .any(|code| prefixes.iter().any(|p| covers(p, code))),
+                    )
+                }
+            }
+            CondKind::KnownFact(id) => Truth::from_bool(self.fact(*id).is_some()),
+            CondKind::KnownPollutant(p) => Truth::from_bool(
+                self.project
+                    .emissions
+                    .get(*p as usize)
+                    .is_some_and(Option::is_some),
+            ),
+            CondKind::Within(layer) | CondKind::Intersects(layer) => {
+                if let Some(p) = self.rules.hints.probe(*layer, 0.0)
+                    && self.rules.hints.all_far(self.units, p)
+                {
+                    return Truth::False;
+                }
+                // For a point, lying within a feature and touching it are the same question.
+                let g = Geometry::Point(Point(self.point));
+                let hit = self
+                    .rules
+                    .layers
+                    .get(*layer as usize)
+                    .and_then(|l| l.index.intersects(&g));
+                Truth::from_bool(hit.is_some())
+            }
+            CondKind::Compare { lhs, op, rhs } => {
+                if let Some((layer, t)) = c.distance_probe()
+                    && let Some(p) = self.rules.hints.probe(layer, t)
+                    && self.rules.hints.all_far(self.units, p)
+                {
+                    // Every point of the units is farther than `t`: distance > t.
+                    let distance_left = matches!(lhs.kind, NumKind::Distance(_));
+                    let holds = match (op, distance_left) {
+                        (CmpOp::Gt | CmpOp::Ge | CmpOp::Ne, _) if distance_left => true,
+                        (CmpOp::Lt | CmpOp::Le | CmpOp::Ne, false) => true,
+                        _ => false,
+                    };
+                    return Truth::from_bool(holds);
+                }
+                match (self.num(lhs), self.num(rhs)) {
+                    (Some(a), Some(b)) => Truth::from_bool(match op {
+                        CmpOp::Lt => a < b,
+                        CmpOp::Le => a <= b,
+                        CmpOp::Gt => a > b,
+                        CmpOp::Ge => a >= b,
+                        CmpOp::Eq => a == b,
+                        CmpOp::Ne => a != b,
+                    }),
+                    _ => Truth::Unknown,
+                }
+            }
+        }
+    }
+
+    fn num(&self, n: &Num) -> Option<f64> {
+        match &n.kind {
+            NumKind::Const(v) => Some(*v),
+            NumKind::Fact(id) => match self.fact(*id) {
+                Some(FactValue::Number(x)) => Some(*x),
+                _ => None,
+            },
+            NumKind::Emission { pollutant, figure } => {
+                let e = self
+                    .project
+                    .emissions
+                    .get(*pollutant as usize)
+                    .copied()
+                    .flatten()?;
+                match figure {
+                    EmissionFigure::Total => e.total,
+                    EmissionFigure::Increase => e.increase,
+                    EmissionFigure::Offset => e.offset,
+                }
+            }
+            NumKind::Distance(layer) => {
+                let g = Geometry::Point(Point(self.point));
+                self.rules
+                    .layers
+                    .get(*layer as usize)
+                    .and_then(|l| l.index.nearest(&g))
+                    .map(|f| f.distance_m)
+            }
+            // A point has no site area.
+            NumKind::SiteArea => None,
+            NumKind::Arith(a, op, b) => {
+                let (a, b) = (self.num(a)?, self.num(b)?);
+                let r = match op {
+                    ArithOp::Add => a + b,
+                    ArithOp::Sub => a - b,
+                    ArithOp::Mul => a * b,
+                    ArithOp::Div => {
+                        if b == 0.0 {
+                            return None;
+                        }
+                        a / b
+                    }
+                };
+                r.is_finite().then_some(r)
+            }
+        }
+    }
+}

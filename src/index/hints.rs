@@ -1,0 +1,88 @@
+//! Spatial hints: per unit, which distance thresholds of the rule set cannot be reached from
+//! anywhere in the unit, so that screening a point does not measure a distance whose answer is
+//! already known.
+//!
+//! A *probe* is a (layer, threshold) pair taken from conditions such as `distance(长江) < 1 km`
+//! (threshold 0 for `within`/`intersects`). A unit is *far* from a probe when its bounding box,
+//! widened by the threshold (conservatively, in degrees), meets no feature's bounding box: then
+//! every point of the unit is farther than the threshold from every feature. Far is a proof;
+//! "not far" only means "measure".
+
+use geo::{BoundingRect, MultiPolygon};
+use serde::{Deserialize, Serialize};
+
+use super::FeatureLayer;
+
+/// The most probes a rule set can have hints for (one bit each per unit); further probes are
+/// simply always measured.
+pub const MAX_PROBES: usize = 64;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SpatialHints {
+    /// (layer, threshold in metres).
+    pub probes: Vec<(u32, f64)>,
+    /// Per unit, bit `p` set when the unit is far from probe `p`.
+    pub far: Vec<u64>,
+}
+
+impl SpatialHints {
+    /// Computes the hints for every unit.
+    ///
+    /// # Runtime
+    /// O(u·p·log f): one R-tree query per unit and probe.
+    pub fn compute(
+        units: &[&MultiPolygon<f64>],
+        layers: &[&FeatureLayer],
+        probes: Vec<(u32, f64)>,
+    ) -> Self {
+        let probes: Vec<(u32, f64)> = probes.into_iter().take(MAX_PROBES).collect();
+        let far = units
+            .iter()
+            .map(|u| {
+                let Some(b) = u.bounding_rect() else { return 0 };
+                let mut mask = 0u64;
+                for (p, (layer, threshold)) in probes.iter().enumerate() {
+                    let Some(l) = layers.get(*layer as usize) else {
+                        continue;
+                    };
+                    // Metres to degrees, rounded up: a degree of latitude is at least 110.5 km,
+                    // a degree of longitude at least 111.3 km·cos φ at the widest latitude.
+                    let d = threshold * 1.01 + 1.0;
+                    let dlat = d / 110_500.0;
+                    let phi = (b.max().y.abs().max(b.min().y.abs()) + dlat)
+                        .min(89.0)
+                        .to_radians();
+                    let dlon = d / (111_300.0 * phi.cos());
+                    let min = geo::Coord {
+                        x: b.min().x - dlon,
+                        y: b.min().y - dlat,
+                    };
+                    let max = geo::Coord {
+                        x: b.max().x + dlon,
+                        y: b.max().y + dlat,
+                    };
+                    if !l.any_box_in(min, max) {
+                        mask |= 1 << p;
+                    }
+                }
+                mask
+            })
+            .collect();
+        SpatialHints { probes, far }
+    }
+
+    /// The probe index of (layer, threshold), if hinted.
+    pub fn probe(&self, layer: u32, threshold: f64) -> Option<usize> {
+        self.probes
+            .iter()
+            .position(|&(l, t)| l == layer && t == threshold)
+    }
+
+    /// Is every unit of `units` far from probe `p`?
+    pub fn all_far(&self, units: &[u32], p: usize) -> bool {
+        !units.is_empty()
+            && units
+                .iter()
+                .all(|u| self.far.get(*u as usize).is_some_and(|m| m & (1 << p) != 0))
+    }
+}

@@ -1,0 +1,90 @@
+//! The screening fast path gives exactly the verdict of the full evaluation, for every example
+//! project placed at many points (Nanjing), and for a national project across China.
+
+// Tests fail by panicking; the no-panic lints are for library code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+
+use geo::{Geometry, Point};
+use zonecheck::eval::screen::{Scratch, screen_point};
+use zonecheck::eval::{Project, evaluate, parse_project};
+use zonecheck::load::load_rule_set;
+
+/// A deterministic pseudo-random sequence (xorshift), so failures reproduce.
+fn points(seed: u64, n: usize, lon: (f64, f64), lat: (f64, f64)) -> Vec<(f64, f64)> {
+    let mut s = seed;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            (
+                lon.0 + next() * (lon.1 - lon.0),
+                lat.0 + next() * (lat.1 - lat.0),
+            )
+        })
+        .collect()
+}
+
+fn moved(p: &Project, lon: f64, lat: f64) -> Project {
+    let mut q = p.clone();
+    q.location = Geometry::Point(Point::new(lon, lat));
+    q
+}
+
+#[test]
+fn screening_agrees_with_evaluation_for_every_example_across_nanjing() {
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let mut scratch = Scratch::default();
+    let mut projects = Vec::new();
+    for e in std::fs::read_dir("examples/projects").unwrap() {
+        let path = e.unwrap().path();
+        projects.push(parse_project(&std::fs::read_to_string(&path).unwrap(), &rs.schema).unwrap());
+    }
+    // Random points over Nanjing and points near the river and the water-source zones, where
+    // distance thresholds are decided by measurement rather than by the hints.
+    let mut pts = points(7, 300, (118.35, 119.25), (31.2, 32.62));
+    pts.extend(points(11, 200, (118.69, 118.73), (31.98, 32.02)));
+    pts.extend(points(13, 200, (118.95, 119.0), (32.17, 32.2)));
+    for p in &projects {
+        for &(lon, lat) in &pts {
+            let want = evaluate(&rs, &moved(p, lon, lat)).verdict;
+            let got = screen_point(&rs, p, lon, lat, &mut scratch);
+            assert_eq!(got, want, "{} at ({lon}, {lat})", p.name);
+        }
+    }
+}
+
+#[test]
+fn screening_agrees_with_evaluation_on_the_national_rule_set() {
+    if !common::units_path().exists() {
+        common::skip_or_fail("screening national", &common::units_path());
+        return;
+    }
+    let rs = load_rule_set(Path::new("rules/national")).unwrap().rule_set;
+    let text = r#"{"name": "某化工项目", "nature": "新建", "industry": ["C2614"],
+        "location": {"type": "Point", "coordinates": [118.8, 32.0]}, "in_park": false,
+        "emissions": {"VOCs": {"total": 12, "increase": 8, "offset": 10}},
+        "facts": {}}"#;
+    let p = parse_project(text, &rs.schema).unwrap();
+    let mut scratch = Scratch::default();
+    let mut pts = points(3, 400, (73.5, 135.1), (18.1, 53.6));
+    pts.extend(points(5, 200, (114.0, 121.0), (29.0, 32.5))); // along the Yangtze
+    let mut located = 0;
+    for (lon, lat) in pts {
+        let want = evaluate(&rs, &moved(&p, lon, lat));
+        located += usize::from(!want.units.is_empty());
+        assert_eq!(
+            screen_point(&rs, &p, lon, lat, &mut scratch),
+            want.verdict,
+            "at ({lon}, {lat})"
+        );
+    }
+    assert!(located > 300, "most points lie in some unit");
+}
