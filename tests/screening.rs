@@ -4,6 +4,7 @@
 // Tests fail by panicking; the no-panic lints are for library code.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[allow(dead_code)]
 mod common;
 
 use std::path::Path;
