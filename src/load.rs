@@ -37,21 +37,34 @@ impl RulesError {
         }
     }
 
-    /// Every diagnostic rendered with its source line, for people.
+    /// Every diagnostic rendered with its source line, for people (at most [`MAX_RENDERED`]).
     pub fn render(&self) -> String {
         match self {
             RulesError::Invalid {
                 sources,
                 diagnostics,
-            } => diagnostics
-                .iter()
-                .map(|d| sources.render(d))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            } => {
+                let mut out: Vec<String> = diagnostics
+                    .iter()
+                    .take(MAX_RENDERED)
+                    .map(|d| sources.render(d))
+                    .collect();
+                if diagnostics.len() > MAX_RENDERED {
+                    out.push(format!(
+                        "… and {} more problems\n",
+                        diagnostics.len() - MAX_RENDERED
+                    ));
+                }
+                out.join("\n")
+            }
             other => format!("error[{}]: {other}\n", other.code()),
         }
     }
 }
+
+/// Diagnostics rendered at most per run; a file with thousands of errors is better fixed from
+/// the first ones.
+pub const MAX_RENDERED: usize = 200;
 
 /// A loaded rule set, with the warnings compilation produced and the sources (for rendering).
 #[derive(Debug)]

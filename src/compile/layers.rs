@@ -25,11 +25,32 @@ fn option<'a>(decl: &'a LayerDecl, key: &str) -> Option<&'a str> {
 }
 
 /// Reads a GeoJSON FeatureCollection.
+/// Largest layer file accepted (compressed size for `.gz`).
+pub const MAX_LAYER_BYTES: u64 = 2 << 30;
+
 /// Reads a text file, gunzipping it when its name ends in `.gz` (large national layers are
 /// shipped compressed).
 fn read_text(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
+    // Only regular files: a device such as /dev/zero would be read without end.
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > MAX_LAYER_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "the file is {} MB, more than the limit of {} MB",
+                meta.len() >> 20,
+                MAX_LAYER_BYTES >> 20
+            ),
+        ));
+    }
     let mut text = String::new();
     if path.extension().is_some_and(|e| e == "gz") {
         flate2::read::GzDecoder::new(std::io::BufReader::new(file)).read_to_string(&mut text)?;

@@ -22,6 +22,8 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 pub struct Scratch {
     units: Vec<u32>,
     clauses: Vec<u32>,
+    /// Per layer, the distance from the current point once measured (NaN: not yet).
+    distances: Vec<f64>,
 }
 
 struct Cx<'a> {
@@ -29,6 +31,27 @@ struct Cx<'a> {
     project: &'a Project,
     point: Coord<f64>,
     units: &'a [u32],
+    distances: std::cell::RefCell<&'a mut Vec<f64>>,
+}
+
+/// Does deciding this condition (at its top level) measure geometry? Spatial parts of `and`/`or`
+/// are evaluated last, so that a cheap false (for `and`) or true (for `or`) spares them; Kleene
+/// logic does not depend on the order.
+fn is_spatial(c: &Cond) -> bool {
+    match &c.kind {
+        CondKind::Within(_) | CondKind::Intersects(_) => true,
+        CondKind::Compare { lhs, rhs, .. } => has_distance(lhs) || has_distance(rhs),
+        CondKind::Not(inner) => is_spatial(inner),
+        _ => false,
+    }
+}
+
+fn has_distance(n: &Num) -> bool {
+    match &n.kind {
+        NumKind::Distance(_) => true,
+        NumKind::Arith(a, _, b) => has_distance(a) || has_distance(b),
+        _ => false,
+    }
 }
 
 /// The verdict for `project`'s facts at the point `(lon, lat)` (the project's own location is
@@ -56,11 +79,14 @@ pub fn screen_point(
         scratch.clauses.sort_unstable();
         scratch.clauses.dedup();
     }
+    scratch.distances.clear();
+    scratch.distances.resize(rules.layers.len(), f64::NAN);
     let cx = Cx {
         rules,
         project,
         point: Coord { x: lon, y: lat },
         units: &scratch.units,
+        distances: std::cell::RefCell::new(&mut scratch.distances),
     };
     let mut verdict = Outcome::Satisfied;
     for c in &scratch.clauses {
@@ -129,20 +155,24 @@ impl Cx<'_> {
 
     fn cond(&self, c: &Cond) -> Truth {
         match &c.kind {
-            CondKind::And(parts) => parts.iter().fold(Truth::True, |acc, p| {
-                if acc == Truth::False {
-                    acc
+            CondKind::And(parts) | CondKind::Or(parts) => {
+                let is_and = matches!(c.kind, CondKind::And(_));
+                let (decisive, mut acc) = if is_and {
+                    (Truth::False, Truth::True)
                 } else {
-                    acc.and(self.cond(p))
+                    (Truth::True, Truth::False)
+                };
+                for spatial_pass in [false, true] {
+                    for p in parts.iter().filter(|p| is_spatial(p) == spatial_pass) {
+                        let v = self.cond(p);
+                        acc = if is_and { acc.and(v) } else { acc.or(v) };
+                        if acc == decisive {
+                            return acc;
+                        }
+                    }
                 }
-            }),
-            CondKind::Or(parts) => parts.iter().fold(Truth::False, |acc, p| {
-                if acc == Truth::True {
-                    acc
-                } else {
-                    acc.or(self.cond(p))
-                }
-            }),
+                acc
+            }
             CondKind::Not(inner) => self.cond(inner).negate(),
             CondKind::Const(b) => Truth::from_bool(*b),
             CondKind::BoolFact(id) => match self.fact(*id) {
@@ -247,12 +277,28 @@ impl Cx<'_> {
                 }
             }
             NumKind::Distance(layer) => {
+                let cached = self
+                    .distances
+                    .borrow()
+                    .get(*layer as usize)
+                    .copied()
+                    .filter(|d| !d.is_nan());
+                if cached.is_some() {
+                    return cached;
+                }
                 let g = Geometry::Point(Point(self.point));
-                self.rules
+                let d = self
+                    .rules
                     .layers
                     .get(*layer as usize)
                     .and_then(|l| l.index.nearest(&g))
-                    .map(|f| f.distance_m)
+                    .map(|f| f.distance_m);
+                if let (Some(d), Some(slot)) =
+                    (d, self.distances.borrow_mut().get_mut(*layer as usize))
+                {
+                    *slot = d;
+                }
+                d
             }
             // A point has no site area.
             NumKind::SiteArea => None,

@@ -5,10 +5,11 @@
 //! A *probe* is a (layer, threshold) pair taken from conditions such as `distance(长江) < 1 km`
 //! (threshold 0 for `within`/`intersects`). A unit is *far* from a probe when its bounding box,
 //! widened by the threshold (conservatively, in degrees), meets no feature's bounding box: then
-//! every point of the unit is farther than the threshold from every feature. Far is a proof;
+//! every point of the unit is farther than the threshold from every feature. When the boxes
+//! meet, the geodesic distance from the unit's box to the layer decides. Far is a proof;
 //! "not far" only means "measure".
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::{BoundingRect, Geometry, MultiPolygon};
 use serde::{Deserialize, Serialize};
 
 use super::FeatureLayer;
@@ -61,7 +62,13 @@ impl SpatialHints {
                         x: b.max().x + dlon,
                         y: b.max().y + dlat,
                     };
-                    if !l.any_box_in(min, max) {
+                    // Boxes apart: far. Otherwise measure from the unit's box (which contains the
+                    // unit, so its distance is a lower bound): long rivers have boxes spanning
+                    // provinces, and the box test alone would send every unit near them to
+                    // the exact measurement.
+                    let far = !l.any_box_in(min, max)
+                        || l.nearest(&Geometry::Polygon(b.to_polygon())).is_some_and(|n| n.distance_m > d);
+                    if far {
                         mask |= 1 << p;
                     }
                 }
