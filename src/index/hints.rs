@@ -67,7 +67,8 @@ impl SpatialHints {
                     // provinces, and the box test alone would send every unit near them to
                     // the exact measurement.
                     let far = !l.any_box_in(min, max)
-                        || l.nearest(&Geometry::Polygon(b.to_polygon())).is_some_and(|n| n.distance_m > d);
+                        || l.nearest(&Geometry::Polygon(b.to_polygon()))
+                            .is_some_and(|n| n.distance_m > d);
                     if far {
                         mask |= 1 << p;
                     }

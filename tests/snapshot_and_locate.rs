@@ -1,0 +1,172 @@
+//! Snapshots round-trip and refuse damaged files with a clear error; `locate` reports bad input
+//! lines with their line numbers, goes on, and exits 2.
+
+// Tests fail by panicking; the no-panic lints are for library code.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use zonecheck::eval::{evaluate, parse_project};
+use zonecheck::load::load_rule_set;
+use zonecheck::snapshot::{self, SnapshotError};
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zonecheck-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zonecheck"))
+}
+
+#[test]
+fn a_snapshot_gives_the_same_reports_as_the_sources() {
+    let dir = temp("roundtrip");
+    let snap = dir.join("nanjing.zcs");
+    let out = bin()
+        .args(["compile", "rules/nanjing", "-o"])
+        .arg(&snap)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_sources = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let from_snapshot = load_rule_set(&snap).unwrap().rule_set;
+    assert_eq!(from_sources.content_hash, from_snapshot.content_hash);
+    for e in std::fs::read_dir("examples/projects").unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        let p = parse_project(&text, &from_sources.schema).unwrap();
+        let a = serde_json::to_string(&evaluate(&from_sources, &p)).unwrap();
+        let b = serde_json::to_string(&evaluate(&from_snapshot, &p)).unwrap();
+        assert_eq!(a, b, "{}", p.name);
+    }
+    // The binary accepts the snapshot wherever it accepts a rule directory.
+    let out = bin()
+        .args(["check", "--rules"])
+        .arg(&snap)
+        .arg("examples/projects/02-yangtze-shore-chemical-new.json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn damaged_snapshots_are_refused_with_a_clear_error() {
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let bytes = snapshot::to_bytes(&rs).unwrap();
+    let dir = temp("damaged");
+    let p = Path::new("x.zcs");
+    // Truncated anywhere.
+    for cut in [0, 7, 20, 40, bytes.len() / 2, bytes.len() - 1] {
+        let err = snapshot::from_bytes(&bytes[..cut], p)
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(
+                err,
+                SnapshotError::NotASnapshot(_) | SnapshotError::Truncated { .. }
+            ),
+            "cut {cut}: {err}"
+        );
+    }
+    // A flipped byte in the body.
+    for at in [40, bytes.len() / 3, bytes.len() - 2] {
+        let mut b = bytes.clone();
+        b[at] ^= 0x40;
+        let err = snapshot::from_bytes(&b, p).err().expect("refused");
+        assert!(
+            matches!(err, SnapshotError::Checksum { .. }),
+            "byte {at}: {err}"
+        );
+    }
+    // Another format version.
+    let mut b = bytes.clone();
+    b[8] = 99;
+    let err = snapshot::from_bytes(&b, p).err().unwrap();
+    assert!(err.to_string().contains("format version 99"), "{err}");
+    // Not a snapshot at all, through the binary: a clear error and exit code 2.
+    let fake = dir.join("fake.zcs");
+    std::fs::write(&fake, b"ZCSNAP\r\n\x01\x00\x00\x00").unwrap();
+    let out = bin()
+        .args(["locate", "--rules"])
+        .arg(&fake)
+        .args(["--points", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("truncated"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn locate_reports_bad_lines_with_their_numbers_and_goes_on() {
+    let dir = temp("locate");
+    let pts = dir.join("points.tsv");
+    std::fs::write(
+        &pts,
+        "# i\tlon\tlat\n1\t118.75\t31.75\n2\tNaN\t32\n3\tabc\t32\n4\t200\t32\n5\t118.8\n6\t121.47\t31.23\n7\t118.78\t32.04\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["locate", "--rules", "rules/nanjing", "--points"])
+        .arg(&pts)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        vec!["1\tZH32011530001", "6\t", "7\tZH32010420001"],
+        "{stdout}"
+    );
+    for (line, what) in [
+        (3, "finite"),
+        (4, "not a number"),
+        (5, "out of range"),
+        (6, "expected"),
+    ] {
+        assert!(
+            stderr.contains(&format!("points.tsv:{line}: ")) && stderr.contains(what),
+            "line {line}: {stderr}"
+        );
+    }
+    assert!(stderr.contains("4 line(s)"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_point_on_a_shared_unit_boundary_belongs_to_both_units() {
+    // A vertex shared by two Nanjing units, taken from the data itself.
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let a = rs.unit_index.geometry(0).unwrap();
+    let mut shared = None;
+    'search: for c in a.0.iter().flat_map(|p| p.exterior().0.iter()) {
+        let mut out = Vec::new();
+        rs.locate_point(c.x, c.y, &mut out);
+        if out.len() >= 2 {
+            shared = Some((*c, out));
+            break 'search;
+        }
+    }
+    let (c, units) = shared.expect("unit 0 shares a vertex with a neighbour");
+    use geo::Intersects;
+    for u in &units {
+        assert!(
+            rs.unit_index
+                .geometry(*u)
+                .unwrap()
+                .intersects(&geo::Point(c))
+        );
+    }
+}
