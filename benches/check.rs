@@ -27,7 +27,9 @@ fn snapshot_path() -> Option<PathBuf> {
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/national-bench.zcs");
     if !path.exists() {
-        let rs = zonecheck::load::load_rule_set(Path::new("rules/national")).ok()?.rule_set;
+        let rs = zonecheck::load::load_rule_set(Path::new("rules/national"))
+            .ok()?
+            .rule_set;
         zonecheck::snapshot::write(&rs, &path).ok()?;
     }
     Some(path)
@@ -41,17 +43,27 @@ const PROJECT: &str = r#"{"name": "某化工项目", "nature": "新建", "indust
 
 fn benches(c: &mut Criterion) {
     let Some(path) = snapshot_path() else {
-        eprintln!("SKIP: national data not found (set ZONECHECK_NATIONAL_DIR or ZONECHECK_SNAPSHOT)");
+        eprintln!(
+            "SKIP: national data not found (set ZONECHECK_NATIONAL_DIR or ZONECHECK_SNAPSHOT)"
+        );
         return;
     };
     let mut grp = c.benchmark_group("snapshot");
     grp.sample_size(10).measurement_time(Duration::from_secs(8));
-    grp.bench_function("load_national", |b| b.iter(|| black_box(zonecheck::snapshot::read(&path).map(|r| r.clauses.len()))));
+    grp.bench_function("load_national", |b| {
+        b.iter(|| black_box(zonecheck::snapshot::read(&path).map(|r| r.clauses.len())))
+    });
     grp.finish();
 
-    let Ok(rs) = zonecheck::snapshot::read(&path) else { return };
-    let Ok(project) = parse_project(PROJECT, &rs.schema) else { return };
-    let Some((_codes, units)) = common::load_units() else { return };
+    let Ok(rs) = zonecheck::snapshot::read(&path) else {
+        return;
+    };
+    let Ok(project) = parse_project(PROJECT, &rs.schema) else {
+        return;
+    };
+    let Some((_codes, units)) = common::load_units() else {
+        return;
+    };
     let (uniform, near) = common::point_mix(&units, 50_000, 0x5EED);
     let mut pts: Vec<geo::Coord<f64>> = uniform.iter().chain(near.iter()).copied().collect();
     let mut rng = common::Rng(7);
@@ -61,11 +73,17 @@ fn benches(c: &mut Criterion) {
     }
 
     let mut grp = c.benchmark_group("check");
-    grp.warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(6)).sample_size(20);
+    grp.warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(6))
+        .sample_size(20);
     let mut scratch = Scratch::default();
     grp.throughput(Throughput::Elements(pts.len() as u64));
     grp.bench_function("screen_point_every_clause", |b| {
-        b.iter(|| pts.iter().map(|p| screen_point(&rs, &project, p.x, p.y, &mut scratch) as u32).sum::<u32>())
+        b.iter(|| {
+            pts.iter()
+                .map(|p| screen_point(&rs, &project, p.x, p.y, &mut scratch) as u32)
+                .sum::<u32>()
+        })
     });
     let few: Vec<geo::Coord<f64>> = pts.iter().take(2_000).copied().collect();
     let moved = |g: Geometry<f64>| -> Project {
@@ -75,7 +93,15 @@ fn benches(c: &mut Criterion) {
     };
     grp.throughput(Throughput::Elements(few.len() as u64));
     grp.bench_function("point_full_report", |b| {
-        b.iter(|| few.iter().map(|p| evaluate(&rs, &moved(Geometry::Point(Point(*p)))).clauses.len()).sum::<usize>())
+        b.iter(|| {
+            few.iter()
+                .map(|p| {
+                    evaluate(&rs, &moved(Geometry::Point(Point(*p))))
+                        .clauses
+                        .len()
+                })
+                .sum::<usize>()
+        })
     });
     // 2 km × 2 km squares (0.018° of latitude, widened for longitude) at the uniform points.
     let squares: Vec<Geometry<f64>> = uniform
@@ -85,14 +111,26 @@ fn benches(c: &mut Criterion) {
             let h = 0.009;
             let w = h / p.y.to_radians().cos();
             Geometry::Polygon(Polygon::new(
-                vec![(p.x - w, p.y - h), (p.x + w, p.y - h), (p.x + w, p.y + h), (p.x - w, p.y + h), (p.x - w, p.y - h)].into(),
+                vec![
+                    (p.x - w, p.y - h),
+                    (p.x + w, p.y - h),
+                    (p.x + w, p.y + h),
+                    (p.x - w, p.y + h),
+                    (p.x - w, p.y - h),
+                ]
+                .into(),
                 vec![],
             ))
         })
         .collect();
     grp.throughput(Throughput::Elements(squares.len() as u64));
     grp.bench_function("polygon_2km_full_report", |b| {
-        b.iter(|| squares.iter().map(|g| evaluate(&rs, &moved(g.clone())).units.len()).sum::<usize>())
+        b.iter(|| {
+            squares
+                .iter()
+                .map(|g| evaluate(&rs, &moved(g.clone())).units.len())
+                .sum::<usize>()
+        })
     });
     grp.throughput(Throughput::Elements(pts.len() as u64));
     grp.bench_function("batch_screen_2_threads", |b| {
@@ -101,10 +139,15 @@ fn benches(c: &mut Criterion) {
             std::thread::scope(|s| {
                 let h = s.spawn(|| {
                     let mut sc = Scratch::default();
-                    a.iter().map(|p| screen_point(&rs, &project, p.x, p.y, &mut sc) as u32).sum::<u32>()
+                    a.iter()
+                        .map(|p| screen_point(&rs, &project, p.x, p.y, &mut sc) as u32)
+                        .sum::<u32>()
                 });
                 let mut sc = Scratch::default();
-                let here: u32 = z.iter().map(|p| screen_point(&rs, &project, p.x, p.y, &mut sc) as u32).sum();
+                let here: u32 = z
+                    .iter()
+                    .map(|p| screen_point(&rs, &project, p.x, p.y, &mut sc) as u32)
+                    .sum();
                 here + h.join().unwrap_or(0)
             })
         })

@@ -35,7 +35,10 @@ fn run(pts: &[geo::Coord<f64>], g: &UnitGrid, out: &mut Vec<u32>) -> usize {
 
 fn benches(c: &mut Criterion) {
     let Some((_codes, units)) = common::load_units() else {
-        eprintln!("SKIP: national units not found at {} (set ZONECHECK_NATIONAL_DIR)", common::units_path().display());
+        eprintln!(
+            "SKIP: national units not found at {} (set ZONECHECK_NATIONAL_DIR)",
+            common::units_path().display()
+        );
         return;
     };
     let g = UnitGrid::build(&units);
@@ -45,31 +48,57 @@ fn benches(c: &mut Criterion) {
     shuffle(&mut mix, 7);
 
     let mut grp = c.benchmark_group("locate");
-    grp.warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(6)).sample_size(20);
+    grp.warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(6))
+        .sample_size(20);
     let mut out = Vec::with_capacity(8);
-    for (name, pts) in [("mix_random_order", &mix), ("uniform_half", &uniform), ("near_vertex_half", &near)] {
+    for (name, pts) in [
+        ("mix_random_order", &mix),
+        ("uniform_half", &uniform),
+        ("near_vertex_half", &near),
+    ] {
         grp.throughput(Throughput::Elements(pts.len() as u64));
-        grp.bench_with_input(BenchmarkId::new(name, pts.len()), pts, |b, pts| b.iter(|| black_box(run(pts, &g, &mut out))));
+        grp.bench_with_input(BenchmarkId::new(name, pts.len()), pts, |b, pts| {
+            b.iter(|| black_box(run(pts, &g, &mut out)))
+        });
     }
     grp.finish();
 
     // Scaling: the first n units (ordered by code, i.e. by province), with points of the same
     // mix drawn from those units.
     let mut grp = c.benchmark_group("locate_scaling");
-    grp.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4)).sample_size(10);
+    grp.warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(10);
     for n in [5_000usize, 15_000, units.len()] {
         let subset = units.get(..n).unwrap_or(&units);
-        let vertices: usize = subset.iter().map(|m| m.0.iter().map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()).sum::<usize>()).sum();
+        let vertices: usize = subset
+            .iter()
+            .map(|m| {
+                m.0.iter()
+                    .map(|p| {
+                        p.exterior().0.len()
+                            + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()
+                    })
+                    .sum::<usize>()
+            })
+            .sum();
         let t = std::time::Instant::now();
         let gs = UnitGrid::build(subset);
-        eprintln!("scaling: {n} units, {vertices} vertices: build {:.2} s, heap {:.1} MB", t.elapsed().as_secs_f64(), gs.heap_bytes() as f64 / 1e6);
+        eprintln!(
+            "scaling: {n} units, {vertices} vertices: build {:.2} s, heap {:.1} MB",
+            t.elapsed().as_secs_f64(),
+            gs.heap_bytes() as f64 / 1e6
+        );
         let (u, nv) = common::point_mix(subset, 20_000, 0x5EED);
         let mut pts: Vec<geo::Coord<f64>> = u.iter().chain(nv.iter()).copied().collect();
         shuffle(&mut pts, 7);
         grp.throughput(Throughput::Elements(pts.len() as u64));
-        grp.bench_with_input(BenchmarkId::new("mix", format!("{n}_units_{vertices}_vertices")), &pts, |b, pts| {
-            b.iter(|| black_box(run(pts, &gs, &mut out)))
-        });
+        grp.bench_with_input(
+            BenchmarkId::new("mix", format!("{n}_units_{vertices}_vertices")),
+            &pts,
+            |b, pts| b.iter(|| black_box(run(pts, &gs, &mut out))),
+        );
     }
     grp.finish();
 }

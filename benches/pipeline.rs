@@ -12,8 +12,14 @@ use zonecheck::load::load_rule_set;
 use zonecheck::report::render_text;
 
 fn benches(c: &mut Criterion) {
-    c.bench_function("compile_nanjing", |b| b.iter(|| black_box(load_rule_set(Path::new("rules/nanjing")).map(|l| l.rule_set.clauses.len()))));
-    let Ok(loaded) = load_rule_set(Path::new("rules/nanjing")) else { return };
+    c.bench_function("compile_nanjing", |b| {
+        b.iter(|| {
+            black_box(load_rule_set(Path::new("rules/nanjing")).map(|l| l.rule_set.clauses.len()))
+        })
+    });
+    let Ok(loaded) = load_rule_set(Path::new("rules/nanjing")) else {
+        return;
+    };
     let rs = loaded.rule_set;
     let mut projects = Vec::new();
     if let Ok(dir) = std::fs::read_dir("examples/projects") {
@@ -26,7 +32,12 @@ fn benches(c: &mut Criterion) {
         }
     }
     c.bench_function("check_and_render_15_examples", |b| {
-        b.iter(|| projects.iter().map(|p| render_text(&evaluate(&rs, p)).len()).sum::<usize>())
+        b.iter(|| {
+            projects
+                .iter()
+                .map(|p| render_text(&evaluate(&rs, p)).len())
+                .sum::<usize>()
+        })
     });
 }
 

@@ -942,3 +942,21 @@ fn a_keyword_must_end_at_a_word_boundary() {
     assert!(out.contains("found `forbidden`"), "{out}");
     assert!(!out.contains("`den`"), "{out}");
 }
+
+#[test]
+fn boolean_literals_are_conditions() {
+    let b = Broken::new("booleans");
+    b.write(
+        "60-broken.zc",
+        &level("  clause T-01 空间布局约束 \"测试\"\n    when true and not false\n    forbid\n"),
+    );
+    load_rule_set(&b.dir).unwrap_or_else(|e| panic!("{}", e.render()));
+}
+
+#[test]
+fn a_layer_path_to_a_device_is_refused() {
+    let b = Broken::new("device-layer");
+    b.write("60-broken.zc", "layer 设备 = features \"/dev/zero\"\n");
+    let out = b.render();
+    assert!(out.contains("not a regular file"), "{out}");
+}
