@@ -64,9 +64,7 @@ fn damaged_snapshots_are_refused_with_a_clear_error() {
     let p = Path::new("x.zcs");
     // Truncated anywhere.
     for cut in [0, 7, 20, 40, bytes.len() / 2, bytes.len() - 1] {
-        let err = snapshot::from_bytes(&bytes[..cut], p)
-            .err()
-            .expect("refused");
+        let err = snapshot::from_bytes(&bytes[..cut], p).expect_err("refused");
         assert!(
             matches!(
                 err,
@@ -79,7 +77,7 @@ fn damaged_snapshots_are_refused_with_a_clear_error() {
     for at in [40, bytes.len() / 3, bytes.len() - 2] {
         let mut b = bytes.clone();
         b[at] ^= 0x40;
-        let err = snapshot::from_bytes(&b, p).err().expect("refused");
+        let err = snapshot::from_bytes(&b, p).expect_err("refused");
         assert!(
             matches!(err, SnapshotError::Checksum { .. }),
             "byte {at}: {err}"

@@ -925,8 +925,12 @@ impl UnitGrid {
             let v = ((y - self.cy0) / self.ch).floor();
             v.clamp(-1.0, self.cny as f64) as i64
         };
-        let (i0, i1) = (bx(min.x).max(0), bx(max.x).min(self.cnx as i64 - 1));
-        let (j0, j1) = (by(min.y).max(0), by(max.y).min(self.cny as i64 - 1));
+        // Both ends are clamped into the grid: a rectangle starting exactly on the data's maximum
+        // x or y falls one past the last column or row, where the build puts it in the last one.
+        // The exact bounding-box filter below keeps the answer exact either way.
+        let (last_i, last_j) = (self.cnx as i64 - 1, self.cny as i64 - 1);
+        let (i0, i1) = (bx(min.x).clamp(0, last_i), bx(max.x).clamp(0, last_i));
+        let (j0, j1) = (by(min.y).clamp(0, last_j), by(max.y).clamp(0, last_j));
         if i0 > i1 || j0 > j1 {
             return;
         }
