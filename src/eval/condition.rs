@@ -13,7 +13,6 @@ use crate::compile::quantity::{Dimension, format_value};
 use crate::compile::{Cond, CondKind, EmissionFigure, FactType, Num, NumKind, RuleSet};
 use crate::index::NearestFeature;
 use crate::index::units::{geodesic_area, polygonal};
-use crate::syntax::ast::{ArithOp, CmpOp};
 
 /// A value the evaluation read: a fact, an emission figure, a measured distance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -382,7 +381,7 @@ impl<'a> Context<'a> {
                 let a = self.num(lhs, &mut observed);
                 let b = self.num(rhs, &mut observed);
                 let value = match (a, b) {
-                    (Some(a), Some(b)) => Truth::from_bool(compare(a, *op, b)),
+                    (Some(a), Some(b)) => Truth::from_bool(op.holds(a, b)),
                     _ => Truth::Unknown,
                 };
                 leaf(value, observed)
@@ -449,30 +448,8 @@ impl<'a> Context<'a> {
                 let a = self.num(a, observed);
                 let b = self.num(b, observed);
                 let (a, b) = (a?, b?);
-                let r = match op {
-                    ArithOp::Add => a + b,
-                    ArithOp::Sub => a - b,
-                    ArithOp::Mul => a * b,
-                    ArithOp::Div => {
-                        if b == 0.0 {
-                            return None;
-                        }
-                        a / b
-                    }
-                };
-                r.is_finite().then_some(r)
+                op.apply(a, b)
             }
         }
-    }
-}
-
-fn compare(a: f64, op: CmpOp, b: f64) -> bool {
-    match op {
-        CmpOp::Lt => a < b,
-        CmpOp::Le => a <= b,
-        CmpOp::Gt => a > b,
-        CmpOp::Ge => a >= b,
-        CmpOp::Eq => a == b,
-        CmpOp::Ne => a != b,
     }
 }

@@ -15,7 +15,7 @@ use super::logic::{Outcome, Truth};
 use super::project::{FactValue, Project};
 use crate::compile::industry::covers;
 use crate::compile::{Clause, Cond, CondKind, Effect, EmissionFigure, Num, NumKind, RuleSet};
-use crate::syntax::ast::{ArithOp, CmpOp};
+use crate::syntax::ast::CmpOp;
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
 #[derive(Debug, Default)]
@@ -242,14 +242,7 @@ impl Cx<'_> {
                     return Truth::from_bool(holds);
                 }
                 match (self.num(lhs), self.num(rhs)) {
-                    (Some(a), Some(b)) => Truth::from_bool(match op {
-                        CmpOp::Lt => a < b,
-                        CmpOp::Le => a <= b,
-                        CmpOp::Gt => a > b,
-                        CmpOp::Ge => a >= b,
-                        CmpOp::Eq => a == b,
-                        CmpOp::Ne => a != b,
-                    }),
+                    (Some(a), Some(b)) => Truth::from_bool(op.holds(a, b)),
                     _ => Truth::Unknown,
                 }
             }
@@ -304,18 +297,7 @@ impl Cx<'_> {
             NumKind::SiteArea => None,
             NumKind::Arith(a, op, b) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
-                let r = match op {
-                    ArithOp::Add => a + b,
-                    ArithOp::Sub => a - b,
-                    ArithOp::Mul => a * b,
-                    ArithOp::Div => {
-                        if b == 0.0 {
-                            return None;
-                        }
-                        a / b
-                    }
-                };
-                r.is_finite().then_some(r)
+                op.apply(a, b)
             }
         }
     }

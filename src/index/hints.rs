@@ -13,6 +13,7 @@ use geo::{BoundingRect, Geometry, MultiPolygon};
 use serde::{Deserialize, Serialize};
 
 use super::FeatureLayer;
+use super::measure::widen_by_metres;
 
 /// The most probes a rule set can have hints for (one bit each per unit); further probes are
 /// simply always measured.
@@ -46,22 +47,8 @@ impl SpatialHints {
                     let Some(l) = layers.get(*layer as usize) else {
                         continue;
                     };
-                    // Metres to degrees, rounded up: a degree of latitude is at least 110.5 km,
-                    // a degree of longitude at least 111.3 km·cos φ at the widest latitude.
                     let d = threshold * 1.01 + 1.0;
-                    let dlat = d / 110_500.0;
-                    let phi = (b.max().y.abs().max(b.min().y.abs()) + dlat)
-                        .min(89.0)
-                        .to_radians();
-                    let dlon = d / (111_300.0 * phi.cos());
-                    let min = geo::Coord {
-                        x: b.min().x - dlon,
-                        y: b.min().y - dlat,
-                    };
-                    let max = geo::Coord {
-                        x: b.max().x + dlon,
-                        y: b.max().y + dlat,
-                    };
+                    let (min, max) = widen_by_metres(b.min(), b.max(), d);
                     // Boxes apart: far. Otherwise measure from the unit's box (which contains the
                     // unit, so its distance is a lower bound): long rivers have boxes spanning
                     // provinces, and the box test alone would send every unit near them to

@@ -8,7 +8,7 @@ use geo::{
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use super::measure::{LocalPlane, geodesic_distance};
+use super::measure::{LocalPlane, geodesic_distance, widen_by_metres};
 
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
@@ -150,19 +150,10 @@ impl FeatureLayer {
             consider(&mut best, measure(e.data));
         }
         let (d, ..) = best?;
-        // Everything within d metres of the project lies in its box widened by d: a degree of
-        // latitude is at least 110.5 km, a degree of longitude at least 111.3 km·cos(φ) at the
-        // widest latitude of the window. A 1 % margin covers the plane's own error.
-        let d = d * 1.01 + 1.0;
-        let dlat = d / 110_500.0;
-        let phi = (gbox.max().y.abs().max(gbox.min().y.abs()) + dlat)
-            .min(89.0)
-            .to_radians();
-        let dlon = d / (111_300.0 * phi.cos());
-        let env = AABB::from_corners(
-            [gbox.min().x - dlon, gbox.min().y - dlat],
-            [gbox.max().x + dlon, gbox.max().y + dlat],
-        );
+        // Everything within d metres of the project lies in its box widened by d; a 1 % margin
+        // covers the plane's own error.
+        let (lo, hi) = widen_by_metres(gbox.min(), gbox.max(), d * 1.01 + 1.0);
+        let env = AABB::from_corners([lo.x, lo.y], [hi.x, hi.y]);
         let mut ids: Vec<u32> = self
             .tree
             .locate_in_envelope_intersecting(&env)

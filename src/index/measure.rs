@@ -54,6 +54,25 @@ impl LocalPlane {
     }
 }
 
+/// A lon/lat rectangle widened by at least `metres` on every side: a degree of latitude is at
+/// least 110.5 km and a degree of longitude at least 111.3 km·cos φ at the widest latitude, so
+/// everything within `metres` of the rectangle lies inside the result.
+pub fn widen_by_metres(min: Coord<f64>, max: Coord<f64>, metres: f64) -> (Coord<f64>, Coord<f64>) {
+    let dlat = metres / 110_500.0;
+    let phi = (max.y.abs().max(min.y.abs()) + dlat).min(89.0).to_radians();
+    let dlon = metres / (111_300.0 * phi.cos());
+    (
+        Coord {
+            x: min.x - dlon,
+            y: min.y - dlat,
+        },
+        Coord {
+            x: max.x + dlon,
+            y: max.y + dlat,
+        },
+    )
+}
+
 /// Geodesic distance in metres between two lon/lat coordinates.
 pub fn geodesic_distance(a: Coord<f64>, b: Coord<f64>) -> f64 {
     Geodesic.distance(Point(a), Point(b))

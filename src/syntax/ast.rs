@@ -134,6 +134,18 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
+    /// Does `a <op> b` hold?
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Ge => a >= b,
+            CmpOp::Eq => a == b,
+            CmpOp::Ne => a != b,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             CmpOp::Lt => "<",
@@ -152,6 +164,21 @@ pub enum ArithOp {
     Sub,
     Mul,
     Div,
+}
+
+impl ArithOp {
+    /// `a <op> b`, or `None` when the result is not a finite number (division by zero):
+    /// the condition using it is then unknown, never silently true or false.
+    pub fn apply(self, a: f64, b: f64) -> Option<f64> {
+        let r = match self {
+            ArithOp::Add => a + b,
+            ArithOp::Sub => a - b,
+            ArithOp::Mul => a * b,
+            ArithOp::Div if b == 0.0 => return None,
+            ArithOp::Div => a / b,
+        };
+        r.is_finite().then_some(r)
+    }
 }
 
 #[derive(Debug, Clone)]
