@@ -10,7 +10,7 @@ use super::logic::Truth;
 use super::project::{FactValue, Project};
 use crate::compile::industry::{IndustryTable, covers};
 use crate::compile::quantity::{Dimension, format_value};
-use crate::compile::{Cond, CondKind, EmissionFigure, FactType, Num, NumKind, RuleSet};
+use crate::compile::{Cond, CondKind, FactType, Num, NumKind, RuleSet};
 use crate::index::NearestFeature;
 use crate::index::units::{geodesic_area, polygonal};
 
@@ -403,17 +403,7 @@ impl<'a> Context<'a> {
                 v
             }
             NumKind::Emission { pollutant, figure } => {
-                let e = self
-                    .project
-                    .emissions
-                    .get(*pollutant as usize)
-                    .copied()
-                    .flatten();
-                let v = e.and_then(|e| match figure {
-                    EmissionFigure::Total => e.total,
-                    EmissionFigure::Increase => e.increase,
-                    EmissionFigure::Offset => e.offset,
-                });
+                let v = self.project.emission(*pollutant, *figure);
                 observed.push(Observation {
                     name: n.text.clone(),
                     value: v.map(|x| format_value(x, Dimension::MassPerYear)),

@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 
 use crate::compile::industry::IndustryTable;
 use crate::compile::quantity::{Dimension, measure};
-use crate::compile::{FACT_IN_PARK, FACT_INDUSTRY, FACT_NATURE, FactType, NATURES, Schema};
+use crate::compile::{
+    EmissionFigure, FACT_IN_PARK, FACT_INDUSTRY, FACT_NATURE, FactType, NATURES, Schema,
+};
 
 /// A value a project states for a fact, normalised (numbers in the base unit).
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +50,16 @@ pub struct Project {
 impl Project {
     pub fn fact(&self, id: u32) -> Option<&FactValue> {
         self.facts.get(id as usize).and_then(Option::as_ref)
+    }
+
+    /// One of a pollutant's figures (t/a), if the project states it.
+    pub fn emission(&self, pollutant: u32, figure: EmissionFigure) -> Option<f64> {
+        let e = self.emissions.get(pollutant as usize).copied().flatten()?;
+        match figure {
+            EmissionFigure::Total => e.total,
+            EmissionFigure::Increase => e.increase,
+            EmissionFigure::Offset => e.offset,
+        }
     }
 
     pub fn industry_codes(&self) -> &[String] {

@@ -14,7 +14,7 @@ use geo::{Coord, Geometry, Point};
 use super::logic::{Outcome, Truth};
 use super::project::{FactValue, Project};
 use crate::compile::industry::covers;
-use crate::compile::{Clause, Cond, CondKind, Effect, EmissionFigure, Num, NumKind, RuleSet};
+use crate::compile::{Clause, Cond, CondKind, Effect, Num, NumKind, RuleSet};
 use crate::syntax::ast::CmpOp;
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
@@ -256,19 +256,7 @@ impl Cx<'_> {
                 Some(FactValue::Number(x)) => Some(*x),
                 _ => None,
             },
-            NumKind::Emission { pollutant, figure } => {
-                let e = self
-                    .project
-                    .emissions
-                    .get(*pollutant as usize)
-                    .copied()
-                    .flatten()?;
-                match figure {
-                    EmissionFigure::Total => e.total,
-                    EmissionFigure::Increase => e.increase,
-                    EmissionFigure::Offset => e.offset,
-                }
-            }
+            NumKind::Emission { pollutant, figure } => self.project.emission(*pollutant, *figure),
             NumKind::Distance(layer) => {
                 let cached = self
                     .distances

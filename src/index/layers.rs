@@ -68,11 +68,9 @@ impl FeatureLayer {
         &self.features
     }
 
-    fn candidates(&self, g: &Geometry<f64>) -> Vec<u32> {
-        let Some(r) = g.bounding_rect() else {
-            return Vec::new();
-        };
-        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+    /// Features whose bounding box meets the rectangle `[min, max]`, ascending.
+    fn ids_in(&self, min: Coord<f64>, max: Coord<f64>) -> Vec<u32> {
+        let env = AABB::from_corners([min.x, min.y], [max.x, max.y]);
         let mut ids: Vec<u32> = self
             .tree
             .locate_in_envelope_intersecting(&env)
@@ -80,6 +78,11 @@ impl FeatureLayer {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    fn candidates(&self, g: &Geometry<f64>) -> Vec<u32> {
+        g.bounding_rect()
+            .map_or_else(Vec::new, |r| self.ids_in(r.min(), r.max()))
     }
 
     /// Does any feature's bounding box meet the rectangle `[min, max]`?
@@ -153,14 +156,7 @@ impl FeatureLayer {
         // Everything within d metres of the project lies in its box widened by d; a 1 % margin
         // covers the plane's own error.
         let (lo, hi) = widen_by_metres(gbox.min(), gbox.max(), d * 1.01 + 1.0);
-        let env = AABB::from_corners([lo.x, lo.y], [hi.x, hi.y]);
-        let mut ids: Vec<u32> = self
-            .tree
-            .locate_in_envelope_intersecting(&env)
-            .map(|e| e.data)
-            .collect();
-        ids.sort_unstable();
-        for i in ids {
+        for i in self.ids_in(lo, hi) {
             consider(&mut best, measure(i));
         }
         let (_, a, b, feature) = best?;
