@@ -321,7 +321,7 @@ pub fn compile_rule_set(
         Some(u) => (u.units, u.geoms),
         None => (Vec::new(), Vec::new()),
     };
-    let unit_index = UnitIndex::build(unit_geoms);
+    let unit_index = UnitIndex::build(&unit_geoms);
 
     // ---- levels and clauses ----------------------------------------------------------
     let env = Env {
@@ -347,7 +347,7 @@ pub fn compile_rule_set(
         basin_cache: std::cell::RefCell::new(HashMap::new()),
         interior_points: std::cell::OnceCell::new(),
         units: &units,
-        unit_index: &unit_index,
+        geoms: &unit_geoms,
         layer: &layer_lookup,
     };
     let mut levels = Vec::new();
@@ -473,11 +473,9 @@ pub fn compile_rule_set(
             }
         });
     }
-    let unit_geoms: Vec<&geo::MultiPolygon<f64>> = (0..units.len())
-        .filter_map(|i| unit_index.geometry(u32::try_from(i).ok()?))
-        .collect();
+    let unit_refs: Vec<&geo::MultiPolygon<f64>> = unit_geoms.iter().collect();
     let layer_refs: Vec<&FeatureLayer> = layers.iter().map(|l| &l.index).collect();
-    let hints = crate::index::SpatialHints::compute(&unit_geoms, &layer_refs, probes);
+    let hints = crate::index::SpatialHints::compute(&unit_refs, &layer_refs, probes);
     let mut rule_set = RuleSet {
         hints,
         header,
@@ -490,7 +488,7 @@ pub fn compile_rule_set(
         unit_clauses,
         content_hash: String::new(),
     };
-    rule_set.content_hash = content_hash(&rule_set);
+    rule_set.content_hash = content_hash(&rule_set, &unit_geoms);
     Ok(Compiled { rule_set, warnings })
 }
 
@@ -509,7 +507,7 @@ fn clause_location(sources: &Sources, root: &Path, span: crate::source::Span) ->
 /// SHA-256 over a canonical serialisation of everything that decides an answer: header,
 /// schema, levels, clauses, unit attributes and polygons, feature layers, and the
 /// unit → clause index. Two rule sets with the same hash give the same report for any project.
-pub fn content_hash(rs: &RuleSet) -> String {
+pub fn content_hash(rs: &RuleSet, unit_geoms: &[geo::MultiPolygon<f64>]) -> String {
     let mut h = HashWriter(Sha256::new());
     let mut put = |v: &dyn erased::Ser| {
         let _ = v.write(&mut h);
@@ -520,10 +518,8 @@ pub fn content_hash(rs: &RuleSet) -> String {
     put(&rs.clauses);
     put(&rs.units);
     put(&rs.unit_clauses);
-    for i in 0..rs.unit_index.len() {
-        if let Some(g) = rs.unit_index.geometry(u32::try_from(i).unwrap_or(u32::MAX)) {
-            put(g);
-        }
+    for g in unit_geoms {
+        put(g);
     }
     for l in &rs.layers {
         put(&l.name);

@@ -11,6 +11,7 @@ pub mod grid;
 pub mod hints;
 pub mod layers;
 pub mod measure;
+pub mod polygons;
 pub mod units;
 
 pub use hints::SpatialHints;

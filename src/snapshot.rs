@@ -13,7 +13,8 @@
 //! body       three sections, each `len u64` + bytes:
 //!            1. postcard: header, schema, levels, clauses, units, unit → clause index,
 //!               content hash, feature layers
-//!            2. unit polygons, flat (counts as u32, coordinates as f64)
+//!            2. unit polygons, flat (`index::polygons` format: offsets as u32, coordinates on
+//!               the 1e-6 lattice as i32, or f64 when the data is not on it)
 //!            3. the point-location grid (`index::grid` format, itself validated on load)
 //! ```
 //!
@@ -23,7 +24,7 @@
 
 use std::path::{Path, PathBuf};
 
-use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
+use geo::Geometry;
 use serde::{Deserialize, Serialize};
 
 use crate::compile::{Clause, Header, Layer, Level, RuleSet, Schema, UnitInfo};
@@ -31,7 +32,7 @@ use crate::index::{Feature, FeatureLayer, UnitIndex};
 
 pub const MAGIC: &[u8; 8] = b"ZCSNAP\r\n";
 /// Bumped on any change of the layout or of the serialised types.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 32;
 
 /// Why a snapshot could not be read or written.
@@ -132,7 +133,7 @@ pub fn to_bytes(rs: &RuleSet) -> Result<Vec<u8>, String> {
             .collect(),
     };
     let meta = postcard::to_stdvec(&meta).map_err(|e| e.to_string())?;
-    let geoms = encode_polygons(&rs.unit_index);
+    let geoms = rs.unit_index.polygon_bytes();
     let grid = rs.unit_index.grid_bytes();
     let mut body = Vec::with_capacity(24 + meta.len() + geoms.len() + grid.len());
     for section in [&meta, &geoms, &grid] {
@@ -333,9 +334,9 @@ fn decode(
     };
     let meta: Meta =
         postcard::from_bytes(meta_bytes).map_err(|e| corrupt(format!("rules section: {e}")))?;
-    let geoms = decode_polygons(geom_bytes)
-        .ok_or_else(|| corrupt("polygons section is malformed".into()))?;
-    if geoms.len() != meta.units.len()
+    let unit_index =
+        UnitIndex::from_bytes(geom_bytes, grid_bytes).map_err(|e| corrupt(e.to_string()))?;
+    if unit_index.len() != meta.units.len()
         || meta.unit_clauses.len() != meta.units.len()
         || meta.hints.far.len() != meta.units.len()
     {
@@ -354,8 +355,6 @@ fn decode(
     {
         return Err(corrupt("a clause or level index is out of range".into()));
     }
-    let unit_index =
-        UnitIndex::from_parts(geoms, grid_bytes).map_err(|e| corrupt(e.to_string()))?;
     let layers = meta
         .layers
         .into_iter()
@@ -383,73 +382,6 @@ fn decode(
     })
 }
 
-fn encode_polygons(index: &UnitIndex) -> Vec<u8> {
-    let mut out = Vec::new();
-    let put = |out: &mut Vec<u8>, n: usize| {
-        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes())
-    };
-    put(&mut out, index.len());
-    for i in 0..index.len() {
-        let empty = MultiPolygon(Vec::new());
-        let g = u32::try_from(i)
-            .ok()
-            .and_then(|i| index.geometry(i))
-            .unwrap_or(&empty);
-        put(&mut out, g.0.len());
-        for poly in &g.0 {
-            put(&mut out, 1 + poly.interiors().len());
-            for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-                put(&mut out, ring.0.len());
-                for c in &ring.0 {
-                    out.extend_from_slice(&c.x.to_le_bytes());
-                    out.extend_from_slice(&c.y.to_le_bytes());
-                }
-            }
-        }
-    }
-    out
-}
-
-fn decode_polygons(bytes: &[u8]) -> Option<Vec<MultiPolygon<f64>>> {
-    let mut r = Reader::new(bytes);
-    let n = r.count()?;
-    let mut out = Vec::with_capacity(n.min(bytes.len() / 4));
-    for _ in 0..n {
-        let polys = r.count()?;
-        let mut mp = Vec::with_capacity(polys.min(r.remaining() / 4));
-        for _ in 0..polys {
-            let rings = r.count()?;
-            let mut rs = Vec::with_capacity(rings.min(r.remaining() / 4));
-            for _ in 0..rings {
-                let k = r.count()?;
-                let raw = r.take(k.checked_mul(16)?)?;
-                let coords: Vec<Coord<f64>> = raw
-                    .chunks_exact(16)
-                    .map(|c| {
-                        let (x, y) = c.split_at(8);
-                        Coord {
-                            x: f64_le(x),
-                            y: f64_le(y),
-                        }
-                    })
-                    .collect();
-                rs.push(LineString(coords));
-            }
-            let mut it = rs.into_iter();
-            let exterior = it.next()?;
-            mp.push(Polygon::new(exterior, it.collect()));
-        }
-        out.push(MultiPolygon(mp));
-    }
-    (r.remaining() == 0).then_some(out)
-}
-
-fn f64_le(b: &[u8]) -> f64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(b.get(..8).unwrap_or(&[0; 8]));
-    f64::from_le_bytes(a)
-}
-
 /// A bounds-checked little-endian cursor.
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -458,9 +390,6 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn new(bytes: &'a [u8]) -> Self {
         Reader { bytes }
-    }
-    fn remaining(&self) -> usize {
-        self.bytes.len()
     }
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if n > self.bytes.len() {
@@ -483,8 +412,5 @@ impl<'a> Reader<'a> {
         let lo = u64::from(self.u32()?);
         let hi = u64::from(self.u32()?);
         Some(lo | (hi << 32))
-    }
-    fn count(&mut self) -> Option<usize> {
-        usize::try_from(self.u32()?).ok()
     }
 }

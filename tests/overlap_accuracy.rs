@@ -179,7 +179,7 @@ fn layout(x0: f64, y0: f64) -> Vec<RectUnit> {
 }
 
 fn index_of(units: &[RectUnit]) -> UnitIndex {
-    UnitIndex::build(units.iter().map(RectUnit::geometry).collect())
+    UnitIndex::build(&units.iter().map(RectUnit::geometry).collect::<Vec<_>>())
 }
 
 /// Largest relative and absolute errors seen, for the log.
@@ -384,7 +384,7 @@ fn overlap_areas_add_up_to_the_site_area() {
         ]),
         vec![],
     );
-    let index = UnitIndex::build(vec![
+    let index = UnitIndex::build(&[
         MultiPolygon::new(vec![Polygon::new(rect_ring(a), vec![])]),
         MultiPolygon::new(vec![l]),
     ]);
@@ -579,7 +579,7 @@ fn national() -> Option<&'static UnitIndex> {
     N.get_or_init(|| {
         let t = std::time::Instant::now();
         let (_codes, units) = common::load_units()?;
-        let index = UnitIndex::build(units);
+        let index = UnitIndex::build(&units);
         eprintln!(
             "national index: {} units, {:.1} s",
             index.len(),

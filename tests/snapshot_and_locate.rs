@@ -90,7 +90,9 @@ fn damaged_snapshots_are_refused_with_a_clear_error() {
     assert!(err.to_string().contains("format version 99"), "{err}");
     // Not a snapshot at all, through the binary: a clear error and exit code 2.
     let fake = dir.join("fake.zcs");
-    std::fs::write(&fake, b"ZCSNAP\r\n\x01\x00\x00\x00").unwrap();
+    let mut header = b"ZCSNAP\r\n".to_vec();
+    header.extend_from_slice(&snapshot::FORMAT_VERSION.to_le_bytes());
+    std::fs::write(&fake, header).unwrap();
     let out = bin()
         .args(["locate", "--rules"])
         .arg(&fake)

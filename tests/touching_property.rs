@@ -69,7 +69,7 @@ impl Fixture {
         let bbox = MultiPolygon::new(units.iter().flat_map(|u| u.0.clone()).collect())
             .bounding_rect()
             .expect("units");
-        let index = UnitIndex::build(units.clone());
+        let index = UnitIndex::build(&units);
         Fixture {
             name,
             units,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use geo::{Area, BooleanOps, BoundingRect, Geometry, InteriorPoint, Intersects};
 
 use super::ruleset::{UnitInfo, UnitType};
-use crate::index::{FeatureLayer, UnitIndex};
+use crate::index::FeatureLayer;
 use crate::source::Diagnostic;
 use crate::syntax::ast::{Name, Selector};
 
@@ -39,7 +39,8 @@ pub fn describe(selectors: &[Selector]) -> String {
 /// What scopes can refer to.
 pub struct ScopeEnv<'a> {
     pub units: &'a [UnitInfo],
-    pub unit_index: &'a UnitIndex,
+    /// The unit polygons, by unit index.
+    pub geoms: &'a [geo::MultiPolygon<f64>],
     pub layer: &'a dyn Fn(&str) -> Option<&'a FeatureLayer>,
     /// Unit code → unit index, for `units [...]` scopes.
     pub by_code: &'a HashMap<&'a str, u32>,
@@ -55,19 +56,11 @@ pub struct ScopeEnv<'a> {
 fn basin_members(basin: &FeatureLayer, env: &ScopeEnv) -> Coverage {
     let interior = env.interior_points.get_or_init(|| {
         (0..env.units.len())
-            .map(|i| {
-                u32::try_from(i)
-                    .ok()
-                    .and_then(|i| env.unit_index.geometry(i))
-                    .and_then(|g| g.interior_point())
-            })
+            .map(|i| env.geoms.get(i).and_then(|g| g.interior_point()))
             .collect()
     });
     Coverage::from_mask((0..env.units.len()).map(|i| {
-        let Some(ug) = u32::try_from(i)
-            .ok()
-            .and_then(|i| env.unit_index.geometry(i))
-        else {
+        let Some(ug) = env.geoms.get(i) else {
             return false;
         };
         let Some(ub) = ug.bounding_rect() else {

@@ -6,6 +6,7 @@ use geo::{
 };
 
 use super::grid::{GridError, UnitGrid};
+use super::polygons::UnitPolygons;
 
 /// One unit a project touches, with how much of the project lies in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,11 +21,11 @@ pub struct Touch {
 
 /// Bulk-built, immutable index over the unit polygons: an exact cell grid ([`UnitGrid`]) answers
 /// point queries and finds candidate units for lines and polygons; the polygons themselves are
-/// kept for exact overlays.
+/// kept in a compact flat store ([`UnitPolygons`]) for exact overlays.
 #[derive(Debug, Clone)]
 pub struct UnitIndex {
     grid: UnitGrid,
-    geoms: Vec<MultiPolygon<f64>>,
+    polygons: UnitPolygons,
 }
 
 impl UnitIndex {
@@ -33,26 +34,33 @@ impl UnitIndex {
     /// # Runtime
     /// O(v log v) in the total number of vertices v (the grid subdivides cells until each holds
     /// few edges): about 4 s for the 4.4 M vertices of the national set.
-    pub fn build(geoms: Vec<MultiPolygon<f64>>) -> Self {
+    pub fn build(geoms: &[MultiPolygon<f64>]) -> Self {
         UnitIndex {
-            grid: UnitGrid::build(&geoms),
-            geoms,
+            grid: UnitGrid::build(geoms),
+            polygons: UnitPolygons::new(geoms),
         }
     }
 
-    /// Reassembles an index from its polygons and a serialised grid (a snapshot).
+    /// Reassembles an index from its serialised polygons and grid (a snapshot).
     ///
     /// # Errors
-    /// The grid bytes are truncated, corrupt or of another version, or were built for a
-    /// different number of units.
-    pub fn from_parts(geoms: Vec<MultiPolygon<f64>>, grid_bytes: &[u8]) -> Result<Self, GridError> {
+    /// Either part is truncated, corrupt or of another version, or they disagree on the number
+    /// of units.
+    pub fn from_bytes(polygon_bytes: &[u8], grid_bytes: &[u8]) -> Result<Self, GridError> {
+        let polygons = UnitPolygons::from_bytes(polygon_bytes)
+            .ok_or(GridError::Corrupt("the unit polygons are malformed"))?;
         let grid = UnitGrid::from_bytes(grid_bytes)?;
-        if grid.n_units() != geoms.len() {
+        if grid.n_units() != polygons.len() {
             return Err(GridError::Corrupt(
                 "grid was built for a different number of units",
             ));
         }
-        Ok(UnitIndex { grid, geoms })
+        Ok(UnitIndex { grid, polygons })
+    }
+
+    /// The polygons serialised, for snapshots.
+    pub fn polygon_bytes(&self) -> Vec<u8> {
+        self.polygons.to_bytes()
     }
 
     /// The grid serialised, for snapshots.
@@ -62,31 +70,23 @@ impl UnitIndex {
 
     /// Approximate heap memory of the index, bytes.
     pub fn heap_bytes(&self) -> usize {
-        let coords: usize = self
-            .geoms
-            .iter()
-            .map(|g| {
-                g.0.iter()
-                    .map(|p| {
-                        p.exterior().0.len()
-                            + p.interiors().iter().map(|r| r.0.len()).sum::<usize>()
-                    })
-                    .sum::<usize>()
-            })
-            .sum();
-        self.grid.heap_bytes() + coords * std::mem::size_of::<geo::Coord<f64>>()
+        self.grid.heap_bytes() + self.polygons.heap_bytes()
     }
 
     pub fn len(&self) -> usize {
-        self.geoms.len()
+        self.polygons.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.geoms.is_empty()
+        self.polygons.is_empty()
     }
 
-    pub fn geometry(&self, unit: u32) -> Option<&MultiPolygon<f64>> {
-        self.geoms.get(unit as usize)
+    /// Unit `unit`'s polygons, built from the compact store.
+    ///
+    /// # Runtime
+    /// O(v) in the unit's vertices (an allocation per ring).
+    pub fn geometry(&self, unit: u32) -> Option<MultiPolygon<f64>> {
+        self.polygons.unit(unit as usize)
     }
 
     fn candidates(&self, r: Rect<f64>) -> Vec<u32> {
@@ -121,13 +121,13 @@ impl UnitIndex {
         let lines = linear(g);
         ids.into_iter()
             .filter_map(|unit| {
-                let ug = self.geoms.get(unit as usize)?;
+                let ug = self.polygons.unit(unit as usize)?;
                 if !ug.intersects(g) {
                     return None;
                 }
                 let area_m2 = polygons
                     .as_ref()
-                    .map(|p| geodesic_area(&p.intersection(ug)));
+                    .map(|p| geodesic_area(&p.intersection(&ug)));
                 let length_m = lines.as_ref().map(|l| Geodesic.length(&ug.clip(l, false)));
                 Some(Touch {
                     unit,
