@@ -190,6 +190,24 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
             ));
             review_from_notes = true;
         }
+    } else if let geo::Geometry::MultiPoint(mp) = &project.location {
+        // Every point of a multi-point project must lie in some unit.
+        let mut found = Vec::new();
+        let outside =
+            mp.0.iter()
+                .filter(|p| {
+                    found.clear();
+                    rules.locate_point(p.x(), p.y(), &mut found);
+                    found.is_empty()
+                })
+                .count();
+        if outside > 0 {
+            notes.push(format!(
+                "项目的 {} 个点位中有 {outside} 个位于本清单管控单元之外，该部分未经判定，需人工研判。",
+                mp.0.len()
+            ));
+            review_from_notes = true;
+        }
     }
 
     // Applicable clauses, each with the touched units it applies through.
