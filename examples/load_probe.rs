@@ -30,8 +30,16 @@ fn main() {
                     text_bytes += n.text.len();
                 });
             }
-            let clause_text: usize = rs.clauses.iter().map(|c| c.text.len() + c.id.len() + c.location.file.len()).sum();
-            println!("condition nodes {nodes}, their texts {:.1} MB; clause texts+ids+paths {:.1} MB", text_bytes as f64 / 1e6, clause_text as f64 / 1e6);
+            let clause_text: usize = rs
+                .clauses
+                .iter()
+                .map(|c| c.text.len() + c.id.len() + c.location.file.len())
+                .sum();
+            println!(
+                "condition nodes {nodes}, their texts {:.1} MB; clause texts+ids+paths {:.1} MB",
+                text_bytes as f64 / 1e6,
+                clause_text as f64 / 1e6
+            );
             drop(rs);
             println!("after drop rss {:.1} MB", rss_mb());
         }

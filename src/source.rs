@@ -6,7 +6,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -280,6 +279,3 @@ pub fn display_width(s: &str) -> usize {
 pub fn display_path(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
-
-/// Shared handle to a rule set's sources.
-pub type SharedSources = Arc<Sources>;
