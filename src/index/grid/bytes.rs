@@ -1,0 +1,295 @@
+//! Serialising the grid to flat bytes and validating them on the way back.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Serialisation
+// ---------------------------------------------------------------------------------------------
+
+pub(super) struct Reader<'a> {
+    b: &'a [u8],
+    p: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], GridError> {
+        let end = self.p.checked_add(n).ok_or(GridError::Truncated)?;
+        let s = self.b.get(self.p..end).ok_or(GridError::Truncated)?;
+        self.p = end;
+        Ok(s)
+    }
+    fn u32(&mut self) -> Result<u32, GridError> {
+        let s = self.take(4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+    fn u64(&mut self) -> Result<u64, GridError> {
+        let s = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(s);
+        Ok(u64::from_le_bytes(a))
+    }
+    fn i64(&mut self) -> Result<i64, GridError> {
+        Ok(self.u64()? as i64)
+    }
+    fn f64(&mut self) -> Result<f64, GridError> {
+        Ok(f64::from_bits(self.u64()?))
+    }
+    fn vec_u32(&mut self, max: usize) -> Result<Vec<u32>, GridError> {
+        let n = self.u64()?;
+        if n > max as u64 {
+            return Err(GridError::Corrupt("array length"));
+        }
+        let n = n as usize;
+        let bytes = self.take(n.checked_mul(4).ok_or(GridError::Truncated)?)?;
+        let mut v = vec![0u32; n];
+        for (d, c) in v.iter_mut().zip(bytes.chunks_exact(4)) {
+            *d = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        Ok(v)
+    }
+    fn vec_f64(&mut self, max: usize) -> Result<Vec<f64>, GridError> {
+        let n = self.u64()?;
+        if n > max as u64 {
+            return Err(GridError::Corrupt("array length"));
+        }
+        let n = n as usize;
+        let bytes = self.take(n.checked_mul(8).ok_or(GridError::Truncated)?)?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(c);
+                f64::from_le_bytes(a)
+            })
+            .collect())
+    }
+}
+
+pub(super) fn put_u32s(out: &mut Vec<u8>, v: &[u32]) {
+    out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+    out.reserve(v.len() * 4);
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+pub(super) fn put_f64s(out: &mut Vec<u8>, v: &[f64]) {
+    out.extend_from_slice(&(v.len() as u64).to_le_bytes());
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+impl UnitGrid {
+    /// Flat little-endian byte representation (see [`UnitGrid::from_bytes`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut o = Vec::with_capacity(self.heap_bytes() + 256);
+        o.extend_from_slice(MAGIC);
+        o.extend_from_slice(&self.mode.to_le_bytes());
+        o.extend_from_slice(&self.scale.to_le_bytes());
+        o.extend_from_slice(&(self.t as u32).to_le_bytes());
+        o.extend_from_slice(&(self.f as u32).to_le_bytes());
+        o.extend_from_slice(&self.ix0.to_le_bytes());
+        o.extend_from_slice(&self.iy0.to_le_bytes());
+        o.extend_from_slice(&self.nx.to_le_bytes());
+        o.extend_from_slice(&self.ny.to_le_bytes());
+        o.extend_from_slice(&self.n_units.to_le_bytes());
+        o.extend_from_slice(&self.cx0.to_le_bytes());
+        o.extend_from_slice(&self.cy0.to_le_bytes());
+        o.extend_from_slice(&self.cw.to_le_bytes());
+        o.extend_from_slice(&self.ch.to_le_bytes());
+        o.extend_from_slice(&self.cnx.to_le_bytes());
+        o.extend_from_slice(&self.cny.to_le_bytes());
+        put_u32s(&mut o, &self.top);
+        put_u32s(&mut o, &self.data);
+        put_f64s(&mut o, &self.bbox);
+        put_u32s(&mut o, &self.cand_off);
+        put_u32s(&mut o, &self.cand_ids);
+        o
+    }
+
+    /// Load from [`UnitGrid::to_bytes`] output, validating every offset and index.
+    pub fn from_bytes(bytes: &[u8]) -> Result<UnitGrid, GridError> {
+        let mut r = Reader { b: bytes, p: 0 };
+        if r.take(8)? != MAGIC {
+            return Err(GridError::BadMagic);
+        }
+        let mode = r.u32()?;
+        let scale = r.f64()?;
+        let t = r.u32()? as i32;
+        let f = r.u32()? as i32;
+        let ix0 = r.i64()?;
+        let iy0 = r.i64()?;
+        let nx = r.u32()?;
+        let ny = r.u32()?;
+        let n_units = r.u32()?;
+        let cx0 = r.f64()?;
+        let cy0 = r.f64()?;
+        let cw = r.f64()?;
+        let ch = r.f64()?;
+        let cnx = r.u32()?;
+        let cny = r.u32()?;
+        let lim = bytes.len() / 4 + 1;
+        let top = r.vec_u32(lim)?;
+        let data = r.vec_u32(lim)?;
+        let bbox = r.vec_f64(lim)?;
+        let cand_off = r.vec_u32(lim)?;
+        let cand_ids = r.vec_u32(lim)?;
+        if r.p != bytes.len() {
+            return Err(GridError::Corrupt("trailing bytes"));
+        }
+        // header
+        match mode {
+            MODE_LATTICE if scale == 1e6 || scale == 1e7 => {}
+            MODE_RAW => {}
+            _ => return Err(GridError::Corrupt("coordinate mode")),
+        }
+        if !(-40..=40).contains(&t) || f < t || f > t + FINE {
+            return Err(GridError::Corrupt("grid levels"));
+        }
+        if n_units as usize > MAX_UNITS {
+            return Err(GridError::Corrupt("unit count"));
+        }
+        if (nx as u64) * (ny as u64) != top.len() as u64 {
+            return Err(GridError::Corrupt("top grid size"));
+        }
+        let lim_idx = 1i64 << 52;
+        if ix0.abs() > lim_idx || iy0.abs() > lim_idx {
+            return Err(GridError::Corrupt("grid origin"));
+        }
+        let mut g = UnitGrid {
+            mode,
+            scale,
+            t,
+            f,
+            ix0,
+            iy0,
+            nx,
+            ny,
+            n_units,
+            x_lo: 0.0,
+            x_hi: 0.0,
+            y_lo: 0.0,
+            y_hi: 0.0,
+            fscale: 1.0,
+            top,
+            data,
+            bbox,
+            cx0,
+            cy0,
+            cw,
+            ch,
+            cnx,
+            cny,
+            cand_off,
+            cand_ids,
+        };
+        g.derive();
+        let maxabs = [g.x_lo, g.x_hi, g.y_lo, g.y_hi]
+            .iter()
+            .fold(0f64, |m, v| m.max(v.abs()));
+        if (maxabs * g.fscale).partial_cmp(&pow2(61)) != Some(std::cmp::Ordering::Less) {
+            return Err(GridError::Corrupt("grid extent"));
+        }
+        if mode == MODE_LATTICE
+            && (maxabs * scale).partial_cmp(&((1u64 << 30) as f64))
+                != Some(std::cmp::Ordering::Less)
+        {
+            return Err(GridError::Corrupt("lattice extent"));
+        }
+        if g.data.len() > INNER_OFF_MASK as usize {
+            return Err(GridError::Corrupt("data array size"));
+        }
+        validate_nodes(&g.top, &g.data, mode, n_units)?;
+        // candidate index
+        if g.bbox.len() != n_units as usize * 4 {
+            return Err(GridError::Corrupt("bbox array"));
+        }
+        let nb = (cnx as u64) * (cny as u64);
+        if g.cand_off.len() as u64 != nb + 1
+            || g.cand_off.first() != Some(&0)
+            || g.cand_off.last().map(|&v| v as usize) != Some(g.cand_ids.len())
+            || g.cand_off.windows(2).any(|w| w[0] > w[1])
+            || g.cand_ids.iter().any(|&u| u >= n_units)
+        {
+            return Err(GridError::Corrupt("candidate index"));
+        }
+        if !(cw > 0.0 && ch > 0.0 && cx0.is_finite() && cy0.is_finite()) {
+            return Err(GridError::Corrupt("candidate grid"));
+        }
+        Ok(g)
+    }
+}
+
+/// Validate every node reachable from the top grid, every inner block and every leaf.
+pub(super) fn validate_nodes(
+    top: &[u32],
+    data: &[u32],
+    mode: u32,
+    n_units: u32,
+) -> Result<(), GridError> {
+    let lattice = mode == MODE_LATTICE;
+    let w = if lattice { 1 } else { 2 };
+    // bit 0: block start already queued, bit 1: leaf start already validated
+    let mut seen = vec![0u8; data.len()];
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
+    let check =
+        |v: u32, seen: &mut Vec<u8>, blocks: &mut Vec<(usize, usize)>| -> Result<(), GridError> {
+            let pl = (v & PAYLOAD) as usize;
+            match v >> TAG_SHIFT {
+                TAG_EMPTY => {
+                    if pl != 0 {
+                        return Err(GridError::Corrupt("empty node payload"));
+                    }
+                }
+                TAG_UNIT => {
+                    if pl >= n_units as usize {
+                        return Err(GridError::Corrupt("unit id"));
+                    }
+                }
+                TAG_INNER => {
+                    let k = (v >> INNER_OFF_BITS) & 7;
+                    let off = (v & INNER_OFF_MASK) as usize;
+                    let end = off + (1usize << (2 * k));
+                    if k == 0 || k > KMAX as u32 || end > data.len() {
+                        return Err(GridError::Corrupt("inner node"));
+                    }
+                    if seen[off] & 1 == 0 {
+                        seen[off] |= 1;
+                        blocks.push((off, end));
+                    }
+                }
+                _ => {
+                    if pl >= data.len() {
+                        return Err(GridError::Corrupt("leaf offset"));
+                    }
+                    if seen[pl] & 2 == 0 {
+                        seen[pl] |= 2;
+                        let mut p = pl;
+                        loop {
+                            let (np, more, _) = walk_group(data, p, w, n_units, lattice)?;
+                            p = np;
+                            if !more {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(())
+        };
+    for &v in top {
+        check(v, &mut seen, &mut blocks)?;
+    }
+    while let Some((off, end)) = blocks.pop() {
+        for &v in &data[off..end] {
+            // fast path for the common leaf-free entries
+            match v >> TAG_SHIFT {
+                TAG_UNIT if (v & PAYLOAD) < n_units => {}
+                TAG_EMPTY if v == 0 => {}
+                _ => check(v, &mut seen, &mut blocks)?,
+            }
+        }
+    }
+    Ok(())
+}
