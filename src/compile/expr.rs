@@ -35,6 +35,28 @@ pub struct Reported;
 
 type R<T> = Result<T, Reported>;
 
+/// The one argument of a call such as `distance(长江)`, or an arity error.
+fn single_arg<'n>(
+    function: &Name,
+    args: &'n [Name],
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> R<&'n Name> {
+    match args {
+        [arg] => Ok(arg),
+        _ => {
+            err(
+                errors,
+                "E-ARITY",
+                function.span,
+                format!("`{}` takes one {what}", function.text),
+                None,
+            );
+            Err(Reported)
+        }
+    }
+}
+
 /// Lowercase one-line message, values in backticks; `help` lists what would have been valid.
 fn err(
     errors: &mut Vec<Diagnostic>,
@@ -227,16 +249,7 @@ impl Env<'_> {
         args: &[Name],
         errors: &mut Vec<Diagnostic>,
     ) -> R<LayerId> {
-        let [arg] = args else {
-            err(
-                errors,
-                "E-ARITY",
-                function.span,
-                format!("`{}` takes one layer name", function.text),
-                None,
-            );
-            return Err(Reported);
-        };
+        let arg = single_arg(function, args, "layer name", errors)?;
         match self.layers.get(&arg.text) {
             Some(id) => Ok(*id),
             None => {
@@ -261,16 +274,7 @@ impl Env<'_> {
         args: &[Name],
         errors: &mut Vec<Diagnostic>,
     ) -> R<u32> {
-        let [arg] = args else {
-            err(
-                errors,
-                "E-ARITY",
-                function.span,
-                format!("`{}` takes one pollutant", function.text),
-                None,
-            );
-            return Err(Reported);
-        };
+        let arg = single_arg(function, args, "pollutant", errors)?;
         self.schema.pollutant_id(&arg.text).ok_or_else(|| {
             err(
                 errors,
@@ -297,16 +301,7 @@ impl Env<'_> {
             "within" => CondKind::Within(self.layer_arg(function, args, errors)?),
             "intersects" => CondKind::Intersects(self.layer_arg(function, args, errors)?),
             "known" => {
-                let [arg] = args else {
-                    err(
-                        errors,
-                        "E-ARITY",
-                        function.span,
-                        "`known` takes one fact or pollutant".into(),
-                        None,
-                    );
-                    return Err(Reported);
-                };
+                let arg = single_arg(function, args, "fact or pollutant", errors)?;
                 if let Some(id) = self.schema.fact_id(&arg.text) {
                     CondKind::KnownFact(id)
                 } else if let Some(p) = self.schema.pollutant_id(&arg.text) {

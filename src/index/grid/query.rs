@@ -97,16 +97,7 @@ impl UnitGrid {
                 }
             }
         }
-        let tail = &mut out[start..];
-        tail.sort_unstable();
-        let mut w = 0;
-        for r in 0..tail.len() {
-            if w == 0 || tail[r] != tail[w - 1] {
-                tail[w] = tail[r];
-                w += 1;
-            }
-        }
-        out.truncate(start + w);
+        sort_dedup_tail(out, start);
     }
 
     /// Approximate heap memory of the structure in bytes.
