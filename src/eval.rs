@@ -332,89 +332,79 @@ fn evaluate_clause(
         });
     }
 
-    let (mut outcome, mut reason) = match &clause.effect {
-        Effect::Forbid => match trigger {
-            Truth::True => (Outcome::Violated, "禁止情形成立".to_string()),
-            Truth::False => (Outcome::Satisfied, "不属于禁止情形".to_string()),
-            Truth::Unknown => (
-                Outcome::NeedsReview,
-                format!("缺少 {}，无法判定是否属于禁止情形", missing_text(&missing)),
-            ),
-        },
-        Effect::Require(cond) | Effect::Limit(cond) => {
-            let is_limit = matches!(clause.effect, Effect::Limit(_));
-            if trigger == Truth::False {
-                (Outcome::Satisfied, "不适用：适用条件不成立".to_string())
+    let mut requirement_missing = Vec::new();
+    let mut requirement_evidence = None;
+    let mut outcome = logic::effect_outcome(&clause.effect, trigger, |cond| {
+        let e = cx.cond(cond);
+        if e.value == Truth::Unknown {
+            requirement_missing = e.missing();
+        }
+        let value = e.value;
+        requirement_evidence = Some(e);
+        value
+    });
+    missing.extend(requirement_missing);
+    if let Some(e) = requirement_evidence {
+        evidence.push(ClauseEvidence {
+            role: EvidenceRole::Requirement,
+            evidence: e,
+        });
+    }
+    let mut reason = match (&clause.effect, outcome) {
+        (Effect::Forbid, Outcome::Violated) => "禁止情形成立".to_string(),
+        (Effect::Forbid, Outcome::Satisfied) => "不属于禁止情形".to_string(),
+        (Effect::Forbid, Outcome::NeedsReview) => {
+            format!("缺少 {}，无法判定是否属于禁止情形", missing_text(&missing))
+        }
+        (_, _) if trigger == Truth::False => "不适用：适用条件不成立".to_string(),
+        (Effect::Review(why), _) => format!("需人工研判：{why}"),
+        (effect, o) => {
+            let what = if matches!(effect, Effect::Limit(_)) {
+                "限值"
             } else {
-                let e = cx.cond(cond);
-                let req = e.value;
-                if req == Truth::Unknown {
-                    missing.extend(e.missing());
-                }
-                evidence.push(ClauseEvidence {
-                    role: EvidenceRole::Requirement,
-                    evidence: e,
-                });
-                let what = if is_limit { "限值" } else { "要求" };
-                match trigger.implies(req) {
-                    Truth::True => (Outcome::Satisfied, format!("满足{what}")),
-                    Truth::False => (Outcome::Violated, format!("不满足{what}")),
-                    Truth::Unknown => (
-                        Outcome::NeedsReview,
-                        format!("缺少 {}，无法判定是否满足{what}", missing_text(&missing)),
-                    ),
+                "要求"
+            };
+            match o {
+                Outcome::Satisfied => format!("满足{what}"),
+                Outcome::Violated => format!("不满足{what}"),
+                Outcome::NeedsReview => {
+                    format!("缺少 {}，无法判定是否满足{what}", missing_text(&missing))
                 }
             }
         }
-        Effect::Review(why) => match trigger {
-            Truth::False => (Outcome::Satisfied, "不适用：适用条件不成立".to_string()),
-            _ => (Outcome::NeedsReview, format!("需人工研判：{why}")),
-        },
     };
 
-    // Exemptions only matter when the clause would not be satisfied. Review clauses stay
-    // reviews: an exemption cannot settle what only a person can judge.
-    if outcome != Outcome::Satisfied
-        && !matches!(clause.effect, Effect::Review(_))
-        && !clause.exemptions.is_empty()
-    {
-        let mut exempt_review: Option<String> = None;
-        let mut exempt_unknown = false;
-        let mut exempted = false;
+    if logic::exemptions_matter(&clause.effect, outcome) && !clause.exemptions.is_empty() {
+        let mut tally = logic::Exemptions::default();
+        let mut review_reason: Option<String> = None;
         for x in &clause.exemptions {
             let e = cx.cond(&x.condition);
-            match e.value {
-                Truth::True => match &x.review {
-                    Some(r) => {
-                        exempt_review = exempt_review
-                            .or(Some(format!("可能属于豁免情形（{}）：{r}", e.condition)))
-                    }
-                    None => exempted = true,
-                },
-                Truth::Unknown => {
-                    exempt_unknown = true;
-                    missing.extend(e.missing());
+            tally.add(e.value, x.review.is_some());
+            match (e.value, &x.review) {
+                (Truth::True, Some(r)) => {
+                    review_reason =
+                        review_reason.or(Some(format!("可能属于豁免情形（{}）：{r}", e.condition)))
                 }
-                Truth::False => {}
+                (Truth::Unknown, _) => missing.extend(e.missing()),
+                _ => {}
             }
             evidence.push(ClauseEvidence {
                 role: EvidenceRole::Exemption,
                 evidence: e,
             });
         }
-        if exempted {
-            outcome = Outcome::Satisfied;
+        let after = tally.outcome(outcome);
+        if tally.exempted {
             reason = "属于豁免情形".to_string();
-        } else if let Some(r) = exempt_review {
-            outcome = Outcome::NeedsReview;
+        } else if let Some(r) = review_reason {
             reason = r;
-        } else if exempt_unknown && outcome == Outcome::Violated {
-            outcome = Outcome::NeedsReview;
+        } else if after != outcome {
             reason = format!(
                 "{reason}，但缺少 {}，无法排除豁免情形",
                 missing_text(&missing)
             );
         }
+        outcome = after;
     }
     if outcome == Outcome::Satisfied {
         missing.clear();

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::compile::{Cond, Effect};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Truth {
@@ -90,6 +92,68 @@ impl Outcome {
             Outcome::Satisfied => 0,
             Outcome::Violated => 1,
             Outcome::NeedsReview => 3,
+        }
+    }
+}
+
+/// The outcome of a clause's effect given its `when` value. `requirement` evaluates the
+/// condition of a `require`/`limit` clause; it is called only when it can matter (the `when` is
+/// not false). Shared by the report path and the screening path, which must agree.
+pub fn effect_outcome(
+    effect: &Effect,
+    trigger: Truth,
+    requirement: impl FnOnce(&Cond) -> Truth,
+) -> Outcome {
+    let decided = |t: Truth| match t {
+        Truth::True => Outcome::Satisfied,
+        Truth::False => Outcome::Violated,
+        Truth::Unknown => Outcome::NeedsReview,
+    };
+    match effect {
+        Effect::Forbid => decided(trigger.negate()),
+        _ if trigger == Truth::False => Outcome::Satisfied,
+        Effect::Require(c) | Effect::Limit(c) => decided(trigger.implies(requirement(c))),
+        Effect::Review(_) => Outcome::NeedsReview,
+    }
+}
+
+/// Whether a clause's exemptions are consulted: only when it would not be satisfied, and never
+/// for review clauses (an exemption cannot settle what only a person can judge).
+pub fn exemptions_matter(effect: &Effect, outcome: Outcome) -> bool {
+    outcome != Outcome::Satisfied && !matches!(effect, Effect::Review(_))
+}
+
+/// What a clause's `unless` exemptions came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exemptions {
+    /// An exemption without `review` holds.
+    pub exempted: bool,
+    /// An exemption with `review` holds.
+    pub review: bool,
+    /// An exemption is unknown.
+    pub unknown: bool,
+}
+
+impl Exemptions {
+    /// Records one exemption's value; `needs_review` when it carries `review "…"`.
+    pub fn add(&mut self, value: Truth, needs_review: bool) {
+        match value {
+            Truth::True if needs_review => self.review = true,
+            Truth::True => self.exempted = true,
+            Truth::Unknown => self.unknown = true,
+            Truth::False => {}
+        }
+    }
+
+    /// The clause's outcome after its exemptions: exempt is satisfied; an exemption to verify,
+    /// or an unknown one against a violation, needs review.
+    pub fn outcome(self, before: Outcome) -> Outcome {
+        if self.exempted {
+            Outcome::Satisfied
+        } else if self.review || (self.unknown && before == Outcome::Violated) {
+            Outcome::NeedsReview
+        } else {
+            before
         }
     }
 }

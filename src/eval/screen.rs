@@ -11,10 +11,10 @@
 
 use geo::{Coord, Geometry, Point};
 
-use super::logic::{Outcome, Truth};
+use super::logic::{Exemptions, Outcome, Truth, effect_outcome, exemptions_matter};
 use super::project::{FactValue, Project};
 use crate::compile::industry::covers;
-use crate::compile::{Clause, Cond, CondKind, Effect, Num, NumKind, RuleSet};
+use crate::compile::{Clause, Cond, CondKind, Num, NumKind, RuleSet};
 use crate::syntax::ast::CmpOp;
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
@@ -100,53 +100,15 @@ pub fn screen_point(
 impl Cx<'_> {
     fn clause(&self, clause: &Clause) -> Outcome {
         let trigger = clause.when.as_ref().map_or(Truth::True, |w| self.cond(w));
-        let outcome = match &clause.effect {
-            Effect::Forbid => match trigger {
-                Truth::True => Outcome::Violated,
-                Truth::False => Outcome::Satisfied,
-                Truth::Unknown => Outcome::NeedsReview,
-            },
-            Effect::Require(c) | Effect::Limit(c) => {
-                if trigger == Truth::False {
-                    Outcome::Satisfied
-                } else {
-                    match trigger.implies(self.cond(c)) {
-                        Truth::True => Outcome::Satisfied,
-                        Truth::False => Outcome::Violated,
-                        Truth::Unknown => Outcome::NeedsReview,
-                    }
-                }
-            }
-            Effect::Review(_) => {
-                if trigger == Truth::False {
-                    Outcome::Satisfied
-                } else {
-                    Outcome::NeedsReview
-                }
-            }
-        };
-        if outcome == Outcome::Satisfied
-            || matches!(clause.effect, Effect::Review(_))
-            || clause.exemptions.is_empty()
-        {
+        let outcome = effect_outcome(&clause.effect, trigger, |c| self.cond(c));
+        if !exemptions_matter(&clause.effect, outcome) || clause.exemptions.is_empty() {
             return outcome;
         }
-        let (mut exempted, mut review, mut unknown) = (false, false, false);
+        let mut exemptions = Exemptions::default();
         for x in &clause.exemptions {
-            match self.cond(&x.condition) {
-                Truth::True if x.review.is_some() => review = true,
-                Truth::True => exempted = true,
-                Truth::Unknown => unknown = true,
-                Truth::False => {}
-            }
+            exemptions.add(self.cond(&x.condition), x.review.is_some());
         }
-        if exempted {
-            Outcome::Satisfied
-        } else if review || (unknown && outcome == Outcome::Violated) {
-            Outcome::NeedsReview
-        } else {
-            outcome
-        }
+        exemptions.outcome(outcome)
     }
 
     fn fact(&self, id: u32) -> Option<&FactValue> {
