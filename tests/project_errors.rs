@@ -641,13 +641,10 @@ fn a_geometry_without_type_or_coordinates() {
         "location.coordinates",
         "is missing",
     );
+    // A string is read as WKT; bare numbers are not WKT.
     let errs = errors(&location(json!("118.78,32.04")));
-    let e = only(
-        &errs,
-        "location",
-        "must be a GeoJSON geometry object, found a string",
-    );
-    assert!(help(e).contains("\"type\": \"Point\""));
+    let e = only(&errs, "location", "is not valid WKT");
+    assert!(help(e).contains("POINT (118.78 32.04)"), "{e:?}");
 }
 
 #[test]
@@ -817,4 +814,66 @@ fn in_json_a_bad_project_among_several_is_an_entry_with_its_problems() {
             .starts_with("`location.coordinates[0][0]`"),
         "{problems:?}"
     );
+}
+
+// ── WKT locations and declared accuracy ─────────────────────────────────────────────────────
+
+#[test]
+fn a_wkt_location_is_read_like_geojson() {
+    let p = parse_project(
+        &location(json!(
+            "POLYGON ((118.795 32.262, 118.805 32.262, 118.805 32.27, 118.795 32.262))"
+        )),
+        schema(),
+    )
+    .unwrap();
+    assert!(matches!(p.location, geo::Geometry::Polygon(_)));
+    let p = parse_project(&location(json!("SRID=4490;POINT (118.78 32.04)")), schema()).unwrap();
+    assert_eq!(
+        p.location,
+        geo::Geometry::Point(geo::Point::new(118.78, 32.04))
+    );
+}
+
+#[test]
+fn broken_wkt_says_what_is_wrong() {
+    let errs = errors(&location(json!("POLYGON ((118.79 32.26, 118.80")));
+    let e = only(&errs, "location", "is not valid WKT");
+    assert!(help(e).contains("POINT (118.78 32.04)"), "{e:?}");
+    let errs = errors(&location(json!("   ")));
+    only(&errs, "location", "empty string");
+}
+
+#[test]
+fn wkt_positions_go_through_the_same_checks() {
+    // Swapped lat/lon in WKT: the position is named by its GeoJSON path.
+    let errs = errors(&location(json!("POINT (32.04 118.78)")));
+    let e = only(&errs, "location.coordinates", "outside China");
+    assert!(help(e).contains("swapped"), "{e:?}");
+    // A ring whose corners lie on one line.
+    let errs = errors(&location(json!(
+        "POLYGON ((118.79 32.26, 118.80 32.26, 118.81 32.26, 118.79 32.26))"
+    )));
+    has(&errs, "location.coordinates[0]", "encloses no area");
+}
+
+#[test]
+fn ewkt_in_another_crs_is_refused_not_guessed() {
+    let errs = errors(&location(json!("SRID=4527;POINT (3545000 39500000)")));
+    let e = only(&errs, "location", "SRID `4527`");
+    assert!(help(e).contains("4490"), "{e:?}");
+}
+
+#[test]
+fn declared_accuracy_is_read_in_metres() {
+    let p = parse_project(&with(|v| v["accuracy_m"] = json!(5)), schema()).unwrap();
+    assert_eq!(p.accuracy_m, 5.0);
+    let p = parse_project(&with(|v| v["accuracy_m"] = json!("0.02 km")), schema()).unwrap();
+    assert!((p.accuracy_m - 20.0).abs() < 1e-9);
+    let p = parse_project(&base().to_string(), schema()).unwrap();
+    assert_eq!(p.accuracy_m, 0.0);
+    let errs = errors(&with(|v| v["accuracy_m"] = json!(-3)));
+    only(&errs, "accuracy_m", "not a usable positional accuracy");
+    let errs = errors(&with(|v| v["accuracy_m"] = json!("5 t/a")));
+    only(&errs, "accuracy_m", "measures");
 }

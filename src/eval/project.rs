@@ -45,6 +45,10 @@ pub struct Project {
     pub facts: Vec<Option<FactValue>>,
     /// Emissions by pollutant index; `None` = pollutant not stated.
     pub emissions: Vec<Option<Emission>>,
+    /// How far, in metres, the true site may lie from the stated location (0 = exact). A unit
+    /// boundary or a distance threshold closer than this makes the affected result "needs
+    /// review" rather than a confident answer.
+    pub accuracy_m: f64,
 }
 
 impl Project {
@@ -101,6 +105,10 @@ pub const CHINA_LON: (f64, f64) = (73.0, 136.0);
 pub const CHINA_LAT: (f64, f64) = (3.0, 54.0);
 /// Most vertices accepted in one project geometry.
 pub const MAX_VERTICES: usize = 100_000;
+/// Largest positional accuracy accepted, metres: beyond it a site is not located at all.
+pub const MAX_ACCURACY_M: f64 = 10_000.0;
+/// Longest WKT text accepted for a location, bytes.
+const MAX_WKT_BYTES: usize = 16 << 20;
 
 struct Errors(Vec<FieldError>);
 
@@ -177,12 +185,13 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
             }],
         });
     };
-    const KNOWN: [&str; 9] = [
+    const KNOWN: [&str; 10] = [
         "name",
         "id",
         "nature",
         "industry",
         "location",
+        "accuracy_m",
         "in_park",
         "emissions",
         "facts",
@@ -311,15 +320,37 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
     }
 
     let location = match obj.get("location") {
+        Some(Value::String(text)) => {
+            wkt_to_geojson(text, &mut errs).and_then(|v| parse_geometry(&v, "location", &mut errs))
+        }
         Some(v) => parse_geometry(v, "location", &mut errs),
         None => {
             errs.push_help(
                 "location",
                 "is missing",
-                "a GeoJSON geometry (Point, LineString, Polygon, Multi*) in lon/lat",
+                "a GeoJSON geometry (Point, LineString, Polygon, Multi*) or WKT text, in lon/lat",
             );
             None
         }
+    };
+
+    let accuracy_m = match obj.get("accuracy_m") {
+        None | Some(Value::Null) => 0.0,
+        Some(v) => match as_quantity(v, Dimension::Length, "m") {
+            Ok(x) if (0.0..=MAX_ACCURACY_M).contains(&x) => x,
+            Ok(x) => {
+                errs.push_help(
+                    "accuracy_m",
+                    format!("{x} m is not a usable positional accuracy"),
+                    format!("give how far, in metres (0–{MAX_ACCURACY_M}), the true site may lie from the stated coordinates"),
+                );
+                0.0
+            }
+            Err(m) => {
+                errs.push("accuracy_m", m);
+                0.0
+            }
+        },
     };
 
     let mut emissions: Vec<Option<Emission>> = vec![None; schema.pollutants.len()];
@@ -351,6 +382,7 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
             location,
             facts,
             emissions,
+            accuracy_m,
         }),
         _ => Err(ProjectError { errors: errs.0 }),
     }
@@ -707,6 +739,62 @@ fn parse_geometry(v: &Value, field: &str, errs: &mut Errors) -> Option<Geometry<
         return None;
     }
     Some(g)
+}
+
+/// A location given as WKT text (`POLYGON ((lon lat, …))`, or EWKT with `SRID=4490;`),
+/// converted to the GeoJSON value the geometry checks read; positions are then reported by
+/// their GeoJSON paths (`location.coordinates[0][3]`).
+fn wkt_to_geojson(text: &str, errs: &mut Errors) -> Option<Value> {
+    use wkt::TryFromWkt;
+    if text.len() > MAX_WKT_BYTES {
+        errs.push(
+            "location",
+            format!(
+                "the WKT text has {} bytes, more than the limit of {MAX_WKT_BYTES}",
+                text.len()
+            ),
+        );
+        return None;
+    }
+    let mut body = text.trim();
+    if let Some(rest) = body
+        .strip_prefix("SRID=")
+        .or_else(|| body.strip_prefix("srid="))
+    {
+        let (srid, tail) = rest.split_once(';').unwrap_or((rest, ""));
+        if !matches!(srid.trim(), "4490" | "4326") {
+            errs.push_help(
+                "location",
+                format!("EWKT with SRID `{}`: coordinates must be CGCS2000 / WGS84 longitude and latitude", srid.trim()),
+                "use SRID=4490 (CGCS2000) or SRID=4326 (WGS84), or convert the coordinates first",
+            );
+            return None;
+        }
+        body = tail.trim();
+    }
+    if body.is_empty() {
+        errs.push_help(
+            "location",
+            "is an empty string",
+            "a GeoJSON geometry object or WKT text such as `POINT (118.78 32.04)`",
+        );
+        return None;
+    }
+    match Geometry::<f64>::try_from_wkt_str(body) {
+        Ok(g) => {
+            serde_json::to_value(geojson::Geometry::new(geojson::GeometryValue::from(&g))).ok()
+        }
+        Err(e) => {
+            let shown: String = body.chars().take(40).collect();
+            let more = if body.chars().count() > 40 { "…" } else { "" };
+            errs.push_help(
+                "location",
+                format!("`{shown}{more}` is not valid WKT: {e}"),
+                "WKT looks like `POINT (118.78 32.04)` or `POLYGON ((118.79 32.26, 118.80 32.26, 118.80 32.27, 118.79 32.26))`, longitude first",
+            );
+            None
+        }
+    }
 }
 
 /// A coordinate for a message: as written, or in exponent notation when very large.
