@@ -9,6 +9,7 @@ pub mod condition;
 pub mod logic;
 pub mod project;
 pub mod screen;
+pub mod uncertainty;
 
 use std::collections::BTreeMap;
 
@@ -37,6 +38,10 @@ pub struct TouchedUnit {
     /// Length of the project inside this unit, m (line projects).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlap_length_m: Option<f64>,
+    /// The unit's boundary lies within the project's declared positional accuracy: the project
+    /// may or may not lie in it (see the report's notes).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub position_uncertain: bool,
 }
 
 /// What role a piece of evidence played in the clause.
@@ -142,11 +147,13 @@ const COVERAGE_TOLERANCE: f64 = 1e-6;
 
 /// Evaluates a project against a rule set.
 pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
-    let touches = rules.unit_index.touching(&project.location);
+    let mut touches = rules.unit_index.touching(&project.location);
     let site_area = polygonal(&project.location).map(|p| geodesic_area(&p));
     let length = linear(&project.location).map(|l| geodesic_length(&l));
     let mut notes = Vec::new();
     let mut review_from_notes = false;
+    let exact_units = touches.len();
+    let uncertain_units = position_uncertain_units(rules, project, &mut touches);
 
     let units: Vec<TouchedUnit> = touches
         .iter()
@@ -160,9 +167,30 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
                 admin_code: u.admin_code.clone(),
                 overlap_area_m2: t.area_m2,
                 overlap_length_m: t.length_m,
+                position_uncertain: uncertain_units.contains(&t.unit),
             })
         })
         .collect();
+
+    if !uncertain_units.is_empty() {
+        let codes: Vec<&str> = units
+            .iter()
+            .filter(|u| u.position_uncertain)
+            .map(|u| u.code.as_str())
+            .collect();
+        notes.push(format!(
+            "项目申报的位置精度为 ±{}，单元 {} 的边界在此范围内，项目是否位于其中无法确定；仅经这些单元适用的条款不作“违反”结论，改为需人工研判。",
+            format_value(project.accuracy_m, Dimension::Length),
+            codes.join("、")
+        ));
+        if units.iter().all(|u| u.position_uncertain) && touches.len() == exact_units {
+            // No other unit is within reach: the site may lie outside the rule set's units.
+            notes.push(
+                "在位置精度范围内，项目可能位于本清单所有管控单元之外，需人工研判。".to_string(),
+            );
+            review_from_notes = true;
+        }
+    }
 
     if units.is_empty() {
         notes.push(
@@ -210,9 +238,11 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
         }
     }
 
-    // Applicable clauses, each with the touched units it applies through.
-    let mut applicable: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    // Applicable clauses, each with the touched units it applies through, and whether it
+    // applies through a unit the project certainly lies in.
+    let mut applicable: BTreeMap<u32, (Vec<String>, bool)> = BTreeMap::new();
     for t in &touches {
+        let certain = !uncertain_units.contains(&t.unit);
         let code = rules
             .units
             .get(t.unit as usize)
@@ -224,14 +254,36 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
             .map(Vec::as_slice)
             .unwrap_or(&[])
         {
-            applicable.entry(c).or_default().push(code.clone());
+            let entry = applicable.entry(c).or_default();
+            entry.0.push(code.clone());
+            entry.1 |= certain;
+        }
+    }
+    // Where the site lies in none of its units for certain, it still lies in one of them: a
+    // clause that applies through every one of them applies for certain.
+    if !touches.is_empty() && touches.iter().all(|t| uncertain_units.contains(&t.unit)) {
+        for (via, certain) in applicable.values_mut() {
+            *certain |= via.len() == touches.len();
         }
     }
 
     let cx = condition::Context::new(rules, project);
     let mut clauses: Vec<ClauseResult> = applicable
         .into_iter()
-        .filter_map(|(c, via)| Some(evaluate_clause(&cx, rules.clauses.get(c as usize)?, via)))
+        .filter_map(|(c, (via, certain))| {
+            let mut r = evaluate_clause(&cx, rules.clauses.get(c as usize)?, via);
+            if !certain && r.outcome == Outcome::Violated {
+                r.outcome = Outcome::NeedsReview;
+                r.outcome_label = Outcome::NeedsReview.label();
+                r.reason = format!(
+                    "项目位置精度 ±{} 内可能不在单元 {} 中，本条款是否适用无法确定（若适用：{}）",
+                    format_value(project.accuracy_m, Dimension::Length),
+                    r.via_units.join("、"),
+                    r.reason
+                );
+            }
+            Some(r)
+        })
         .collect();
     clauses.sort_by(|a, b| {
         (a.level_rank, a.dimension, &a.id).cmp(&(b.level_rank, b.dimension, &b.id))
@@ -287,6 +339,55 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
     }
 }
 
+/// With a declared positional accuracy: marks the touched units whose boundary a shift within
+/// the accuracy could cross, and adds the units the shifted site could reach (with no overlap
+/// measures). Returns the uncertain units.
+fn position_uncertain_units(
+    rules: &RuleSet,
+    project: &Project,
+    touches: &mut Vec<crate::index::units::Touch>,
+) -> std::collections::HashSet<u32> {
+    use geo::BoundingRect;
+    let mut uncertain = std::collections::HashSet::new();
+    let Some(shift) = uncertainty::Shift::new(&project.location, project.accuracy_m) else {
+        return uncertain;
+    };
+    let unit_geometry = |u: u32| {
+        rules
+            .unit_index
+            .geometry(u)
+            .map(geo::Geometry::MultiPolygon)
+    };
+    for t in touches.iter() {
+        if unit_geometry(t.unit).is_none_or(|g| !shift.intersects_is_certain(&g, true)) {
+            uncertain.insert(t.unit);
+        }
+    }
+    // Units within reach: those meeting the site's box widened by the accuracy, confirmed by
+    // distance.
+    let Some(rect) = project.location.bounding_rect() else {
+        return uncertain;
+    };
+    let (min, max) =
+        crate::index::measure::widen_by_metres(rect.min(), rect.max(), project.accuracy_m);
+    let reach = geo::Geometry::Polygon(geo::Rect::new(min, max).to_polygon());
+    let known: std::collections::HashSet<u32> = touches.iter().map(|t| t.unit).collect();
+    for t in rules.unit_index.touching(&reach) {
+        if known.contains(&t.unit) {
+            continue;
+        }
+        if unit_geometry(t.unit).is_none_or(|g| !shift.intersects_is_certain(&g, false)) {
+            uncertain.insert(t.unit);
+            touches.push(crate::index::units::Touch {
+                unit: t.unit,
+                area_m2: None,
+                length_m: None,
+            });
+        }
+    }
+    uncertain
+}
+
 fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
     match g {
         geo::Geometry::Point(_) => "Point",
@@ -299,6 +400,21 @@ fn geometry_type(g: &geo::Geometry<f64>) -> &'static str {
         geo::Geometry::MultiPolygon(_) => "MultiPolygon",
         geo::Geometry::GeometryCollection(_) => "GeometryCollection",
     }
+}
+
+/// Why a clause could not be decided: the facts the project did not state, else what its
+/// positional accuracy leaves open.
+fn unknown_cause(missing: &[String], uncertain: &[String]) -> String {
+    if !missing.is_empty() || uncertain.is_empty() {
+        return format!("缺少 {}", missing_text(missing));
+    }
+    let mut seen = std::collections::HashSet::new();
+    uncertain
+        .iter()
+        .filter(|u| seen.insert(*u))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 fn missing_text(missing: &[String]) -> String {
@@ -322,9 +438,11 @@ fn evaluate_clause(
     let applies = clause.when.as_ref().map(|w| cx.cond(w));
     let trigger = applies.as_ref().map_or(Truth::True, |e| e.value);
     let mut missing: Vec<String> = Vec::new();
+    let mut uncertain: Vec<String> = Vec::new();
     if let Some(e) = &applies {
         if trigger == Truth::Unknown {
             missing.extend(e.missing());
+            uncertain.extend(e.uncertain());
         }
         evidence.push(ClauseEvidence {
             role: EvidenceRole::Applies,
@@ -333,17 +451,20 @@ fn evaluate_clause(
     }
 
     let mut requirement_missing = Vec::new();
+    let mut requirement_uncertain = Vec::new();
     let mut requirement_evidence = None;
     let mut outcome = logic::effect_outcome(&clause.effect, trigger, |cond| {
         let e = cx.cond(cond);
         if e.value == Truth::Unknown {
             requirement_missing = e.missing();
+            requirement_uncertain = e.uncertain();
         }
         let value = e.value;
         requirement_evidence = Some(e);
         value
     });
     missing.extend(requirement_missing);
+    uncertain.extend(requirement_uncertain);
     if let Some(e) = requirement_evidence {
         evidence.push(ClauseEvidence {
             role: EvidenceRole::Requirement,
@@ -354,7 +475,10 @@ fn evaluate_clause(
         (Effect::Forbid, Outcome::Violated) => "禁止情形成立".to_string(),
         (Effect::Forbid, Outcome::Satisfied) => "不属于禁止情形".to_string(),
         (Effect::Forbid, Outcome::NeedsReview) => {
-            format!("缺少 {}，无法判定是否属于禁止情形", missing_text(&missing))
+            format!(
+                "{}，无法判定是否属于禁止情形",
+                unknown_cause(&missing, &uncertain)
+            )
         }
         (_, _) if trigger == Truth::False => "不适用：适用条件不成立".to_string(),
         (Effect::Review(why), _) => format!("需人工研判：{why}"),
@@ -368,7 +492,10 @@ fn evaluate_clause(
                 Outcome::Satisfied => format!("满足{what}"),
                 Outcome::Violated => format!("不满足{what}"),
                 Outcome::NeedsReview => {
-                    format!("缺少 {}，无法判定是否满足{what}", missing_text(&missing))
+                    format!(
+                        "{}，无法判定是否满足{what}",
+                        unknown_cause(&missing, &uncertain)
+                    )
                 }
             }
         }
@@ -385,7 +512,10 @@ fn evaluate_clause(
                     review_reason =
                         review_reason.or(Some(format!("可能属于豁免情形（{}）：{r}", e.condition)))
                 }
-                (Truth::Unknown, _) => missing.extend(e.missing()),
+                (Truth::Unknown, _) => {
+                    missing.extend(e.missing());
+                    uncertain.extend(e.uncertain());
+                }
                 _ => {}
             }
             evidence.push(ClauseEvidence {
@@ -400,8 +530,8 @@ fn evaluate_clause(
             reason = r;
         } else if after != outcome {
             reason = format!(
-                "{reason}，但缺少 {}，无法排除豁免情形",
-                missing_text(&missing)
+                "{reason}，但{}，无法排除豁免情形",
+                unknown_cause(&missing, &uncertain)
             );
         }
         outcome = after;

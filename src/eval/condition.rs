@@ -1,13 +1,14 @@
 //! Evaluating typed conditions against a project, three-valued, with evidence down to every
 //! sub-condition.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
-use geo::Geometry;
+use geo::{CoordsIter, Geometry};
 use serde::Serialize;
 
 use super::logic::Truth;
 use super::project::{FactValue, Project};
+use super::uncertainty::Shift;
 use crate::compile::industry::{IndustryTable, covers};
 use crate::compile::quantity::{Dimension, format_value};
 use crate::compile::{Cond, CondKind, FactType, Num, NumKind, RuleSet};
@@ -27,6 +28,10 @@ pub struct Observation {
     /// Extra detail (which feature was nearest, which set entry matched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Why this value cannot be relied on: the site's declared positional accuracy is coarser
+    /// than the margin the answer has (a boundary or a threshold closer than the accuracy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<String>,
 }
 
 /// The evaluation of one condition: its text, its value, the values it read, and its parts.
@@ -71,6 +76,27 @@ impl Evidence {
         out.retain(|m| seen.insert(m.clone()));
         out
     }
+
+    /// Why the deciding parts cannot be relied on, for positional uncertainty.
+    pub fn uncertain(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .deciding_leaves()
+            .into_iter()
+            .flat_map(|l| l.observed.iter().filter_map(|o| o.uncertainty.clone()))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|m| seen.insert(m.clone()));
+        out
+    }
+}
+
+/// Does this number read a measured distance?
+fn reads_distance(n: &Num) -> bool {
+    match &n.kind {
+        NumKind::Distance(_) => true,
+        NumKind::Arith(a, _, b) => reads_distance(a) || reads_distance(b),
+        _ => false,
+    }
 }
 
 /// Per-project evaluation context: spatial answers are computed once per layer and reused by
@@ -81,6 +107,11 @@ pub struct Context<'a> {
     nearest: RefCell<Vec<Option<Option<NearestFeature>>>>,
     within: RefCell<Vec<Option<Option<u32>>>>,
     intersects: RefCell<Vec<Option<Option<u32>>>>,
+    /// The site's positional uncertainty, when it declares one.
+    shift: Option<Shift>,
+    /// Added to every measured distance while a comparison is tried at the ends of the
+    /// uncertainty interval (−accuracy, +accuracy); 0 otherwise.
+    distance_offset: Cell<f64>,
 }
 
 impl<'a> Context<'a> {
@@ -92,7 +123,47 @@ impl<'a> Context<'a> {
             nearest: RefCell::new(vec![None; n]),
             within: RefCell::new(vec![None; n]),
             intersects: RefCell::new(vec![None; n]),
+            shift: Shift::new(&project.location, project.accuracy_m),
+            distance_offset: Cell::new(0.0),
         }
+    }
+
+    /// Could a shift within the declared accuracy change the answer `hit` of
+    /// `within(layer)`/`intersects(layer)`? Returns the reason when it could.
+    fn layer_answer_uncertain(&self, layer: u32, within: bool, hit: Option<u32>) -> Option<String> {
+        let shift = self.shift.as_ref()?;
+        let index = &self.rules.layers.get(layer as usize)?.index;
+        let acc = shift.accuracy_m();
+        let certain = match hit {
+            Some(f) => {
+                let g = &index.features().get(f as usize)?.geometry;
+                if within {
+                    shift.within_is_certain(g)
+                } else {
+                    shift.intersects_is_certain(g, true)
+                }
+            }
+            // Not within: certain once one vertex of the site is farther than the accuracy
+            // from every feature (no shift brings that vertex inside one).
+            None if within => self.location().coords_iter().any(|c| {
+                index
+                    .nearest(&Geometry::Point(geo::Point(c)))
+                    .is_none_or(|n| n.distance_m > acc)
+            }),
+            None => self.nearest(layer).is_none_or(|n| n.distance_m > acc),
+        };
+        (!certain).then(|| {
+            format!(
+                "项目位置精度 ±{} 内可能{}{}",
+                format_value(acc, Dimension::Length),
+                if hit.is_some() { "不" } else { "" },
+                if within {
+                    "位于该图层范围内"
+                } else {
+                    "与该图层相交"
+                },
+            )
+        })
     }
 
     fn location(&self) -> &Geometry<f64> {
@@ -186,6 +257,7 @@ impl<'a> Context<'a> {
             value: text,
             number,
             detail: None,
+            uncertainty: None,
         }
     }
 
@@ -322,6 +394,7 @@ impl<'a> Context<'a> {
                     value: (!codes.is_empty()).then(|| described.join("；")),
                     number: None,
                     detail,
+                    uncertainty: None,
                 };
                 leaf(value, vec![o])
             }
@@ -347,6 +420,7 @@ impl<'a> Context<'a> {
                     value: Some(if known { "已申报" } else { "未申报" }.into()),
                     number: None,
                     detail: None,
+                    uncertainty: None,
                 };
                 leaf(Truth::from_bool(known), vec![o])
             }
@@ -366,13 +440,20 @@ impl<'a> Context<'a> {
                     Some(f) => format!("是（{}）", self.feature_name(*layer, f)),
                     None => "否".to_string(),
                 };
+                let uncertainty = self.layer_answer_uncertain(*layer, within, hit);
+                let truth = if uncertainty.is_some() {
+                    Truth::Unknown
+                } else {
+                    Truth::from_bool(hit.is_some())
+                };
                 leaf(
-                    Truth::from_bool(hit.is_some()),
+                    truth,
                     vec![Observation {
                         name,
                         value: Some(value),
                         number: None,
                         detail: None,
+                        uncertainty,
                     }],
                 )
             }
@@ -380,10 +461,41 @@ impl<'a> Context<'a> {
                 let mut observed = Vec::new();
                 let a = self.num(lhs, &mut observed);
                 let b = self.num(rhs, &mut observed);
-                let value = match (a, b) {
+                let mut value = match (a, b) {
                     (Some(a), Some(b)) => Truth::from_bool(op.holds(a, b)),
                     _ => Truth::Unknown,
                 };
+                if value != Truth::Unknown
+                    && let Some(acc) = self.shift.as_ref().map(Shift::accuracy_m)
+                    && (reads_distance(lhs) || reads_distance(rhs))
+                {
+                    // Try the comparison with every measured distance at both ends of the
+                    // uncertainty interval; if the answer differs, it is not known.
+                    let mut scratch = Vec::new();
+                    let mut at = |offset: f64| {
+                        self.distance_offset.set(offset);
+                        let r = match (self.num(lhs, &mut scratch), self.num(rhs, &mut scratch)) {
+                            (Some(a), Some(b)) => Some(op.holds(a, b)),
+                            _ => None,
+                        };
+                        self.distance_offset.set(0.0);
+                        r
+                    };
+                    let (near, far) = (at(-acc), at(acc));
+                    if near != far || near != Some(value == Truth::True) {
+                        value = Truth::Unknown;
+                        let why = format!(
+                            "项目位置精度 ±{}，测得距离与阈值之差在精度以内",
+                            format_value(acc, Dimension::Length)
+                        );
+                        for o in observed
+                            .iter_mut()
+                            .filter(|o| o.name.starts_with("distance"))
+                        {
+                            o.uncertainty = Some(why.clone());
+                        }
+                    }
+                }
                 leaf(value, observed)
             }
         }
@@ -409,18 +521,21 @@ impl<'a> Context<'a> {
                     value: v.map(|x| format_value(x, Dimension::MassPerYear)),
                     number: v,
                     detail: None,
+                    uncertainty: None,
                 });
                 v
             }
             NumKind::Distance(layer) => {
                 let near = self.nearest(*layer);
-                let v = near.as_ref().map(|f| f.distance_m);
+                let offset = self.distance_offset.get();
+                let v = near.as_ref().map(|f| (f.distance_m + offset).max(0.0));
                 observed.push(Observation {
                     name: n.text.clone(),
                     value: v.map(|x| format_value(x, Dimension::Length)),
                     number: v,
                     detail: near
                         .map(|f| format!("最近要素：{}", self.feature_name(*layer, f.feature))),
+                    uncertainty: None,
                 });
                 v
             }
@@ -431,6 +546,7 @@ impl<'a> Context<'a> {
                     value: v.map(|x| format_value(x, Dimension::Area)),
                     number: v,
                     detail: v.is_none().then(|| "点状或线状项目无占地面积".to_string()),
+                    uncertainty: None,
                 });
                 v
             }

@@ -64,6 +64,12 @@ pub fn screen_point(
     lat: f64,
     scratch: &mut Scratch,
 ) -> Outcome {
+    if project.accuracy_m > 0.0 {
+        // A declared positional accuracy needs the geometric tests of the report path.
+        let mut at = project.clone();
+        at.location = Geometry::Point(Point::new(lon, lat));
+        return super::evaluate(rules, &at).verdict;
+    }
     scratch.units.clear();
     rules.locate_point(lon, lat, &mut scratch.units);
     if scratch.units.is_empty() {

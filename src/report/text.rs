@@ -29,6 +29,9 @@ fn observation(o: &Observation) -> String {
     if let Some(d) = &o.detail {
         let _ = write!(s, "，{d}");
     }
+    if let Some(u) = &o.uncertainty {
+        let _ = write!(s, "；{u}");
+    }
     s
 }
 
@@ -149,7 +152,16 @@ pub fn render_text(a: &Assessment) -> String {
             (_, Some(x)) => format!("  穿越长度 {}", format_value(x, Dimension::Length)),
             _ => String::new(),
         };
-        let _ = writeln!(out, "  {}  {}  {}{overlap}", u.code, u.type_label, u.name);
+        let unsure = if u.position_uncertain {
+            "  （位置精度内不确定）"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {}  {}{overlap}{unsure}",
+            u.code, u.type_label, u.name
+        );
     }
     if a.units.is_empty() {
         let _ = writeln!(out, "  （无）");
