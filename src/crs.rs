@@ -346,6 +346,9 @@ pub fn to_lonlat(
     declared_order: Option<AxisOrder>,
 ) -> Result<Vec<(f64, f64)>, CrsError> {
     check_finite(coords)?;
+    if coords.is_empty() {
+        return Ok(Vec::new());
+    }
     match crs {
         Crs::Cgcs2000 | Crs::Wgs84 => Ok(coords
             .iter()

@@ -38,8 +38,10 @@ pub enum CrsError {
         expected: f64,
         cm: f64,
     },
-    /// A `.prj` with a projection other than Gauss-Krüger / transverse Mercator.
-    #[error("the `.prj` uses projection `{found}`; zonecheck reads CGCS2000 Gauss-Krüger only")]
+    /// A projection other than Gauss-Krüger (UTM, Lambert, …).
+    #[error(
+        "projection `{found}` is not supported; zonecheck reads CGCS2000 Gauss-Krüger zones only"
+    )]
     UnsupportedProjection { found: String },
     /// A `.prj` that is not readable WKT.
     #[error("the `.prj` is not readable WKT: {reason}")]

@@ -250,7 +250,7 @@ mod tests {
         // (116.3975, 39.9087) → (448481.5746, 4419565.4353).
         let p = Projection::new(117.0).unwrap();
         let (e, n) = p.forward(0, 116.3975, 39.9087).unwrap();
-        assert!((e - 448_481.5746).abs() < 1e-3 && (n - 4_419_565.4353).abs() < 1e-3);
+        assert!((e - 448_481.574_6).abs() < 1e-3 && (n - 4_419_565.435_3).abs() < 1e-3);
         let (lon, lat) = p.inverse(0, e, n).unwrap();
         assert!((lon - 116.3975).abs() < 1e-10 && (lat - 39.9087).abs() < 1e-10);
     }

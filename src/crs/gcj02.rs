@@ -13,9 +13,11 @@
 //! BD-09 is GCJ-02 with a second offset (Baidu's public `bd_encrypt`).
 //!
 //! The inverses are fixed-point iterations of the forward transforms (the offsets vary slowly,
-//! so each step divides the error by about a thousand) to a step below 1e-10°; the residual
-//! `forward(inverse(p)) − p` is then below 1e-9° (0.1 mm). The one-step inverses many libraries
-//! ship (`gcj2wgs`, `bd_decrypt`) leave errors of up to a few metres; these do not.
+//! so each step divides the error by about a thousand; 3–5 steps over China) to a step below
+//! 1e-10°; the residual `forward(inverse(p)) − p` is then below 1e-9° (0.1 mm). The one-step
+//! inverses many libraries ship (`gcj02towgs84`, `bd09togcj02`) are off by up to 4.8 m
+//! (GCJ-02) and 0.21 m (BD-09) over China (measured on 20 000 random points when this was
+//! written); these are not.
 
 use std::f64::consts::PI;
 
