@@ -793,3 +793,48 @@ fn a_prj_false_easting_must_match_its_meridian() {
          500000, or 39500000 with the zone prefix"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// No panics on anything a user controls
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn declarations_and_prj_text_never_panic(text in ".{0,120}", cut in 0usize..700) {
+        let _ = Crs::parse(&text);
+        let _ = Crs::from_prj(&text);
+        // Cut and spliced real .prj text.
+        let real = std::fs::read_to_string("tests/fixtures/prj/epsg-4527-ogc-wkt1.prj").unwrap();
+        let at = real.char_indices().map(|(i, _)| i).find(|&i| i >= cut.min(real.len())).unwrap_or(real.len());
+        let _ = Crs::from_prj(&real[..at]);
+        let _ = Crs::from_prj(&format!("{}{}{}", &real[..at], text, &real[at..]));
+    }
+
+    #[test]
+    fn any_numbers_convert_or_fail_cleanly(
+        x in prop_oneof![any::<f64>(), -1e8f64..1e8, 0.0f64..5e7],
+        y in prop_oneof![any::<f64>(), -1e8f64..1e8, 0.0f64..7e6],
+        zone in 25u8..=45,
+        order in prop_oneof![Just(None), Just(Some(AxisOrder::EastingFirst)), Just(Some(AxisOrder::NorthingFirst))],
+    ) {
+        let gk = Crs::gauss_kruger(ZoneWidth::Three, zone).unwrap();
+        for crs in [gk, Crs::Cgcs2000, Crs::Gcj02, Crs::Bd09] {
+            if let Ok(out) = to_lonlat(&crs, &[(x, y)], order) {
+                prop_assert!(out[0].0.is_finite() && out[0].1.is_finite());
+            }
+            let _ = from_lonlat(&crs, &[(x, y)]);
+        }
+    }
+}
+
+#[test]
+fn a_nan_scale_factor_in_a_prj_is_refused() {
+    let text = std::fs::read_to_string("tests/fixtures/prj/cgcs2000-3-degree-gk-zone-39.prj")
+        .unwrap()
+        .replace("\"Scale_Factor\",1.0", "\"Scale_Factor\",NaN");
+    assert_eq!(
+        Crs::from_prj(&text).unwrap_err().code(),
+        "E-CRS-PRJ-PARAMETER"
+    );
+}

@@ -228,7 +228,7 @@ fn datum(geogcs: &Node) -> Result<Datum, CrsError> {
     }
     if let Some(unit) = geogcs.child("UNIT")
         && let Some(factor) = unit.number(0)
-        && (factor - 1f64.to_radians()).abs() > 1e-12
+        && !((factor - 1f64.to_radians()).abs() <= 1e-12)
     {
         return Err(CrsError::PrjParameter {
             name: format!("UNIT[\"{}\"]", unit.name()),
@@ -253,12 +253,26 @@ pub(super) fn from_prj(wkt: &str) -> Result<Crs, CrsError> {
     }
 }
 
-fn parameter(projcs: &Node, names: &[&str]) -> Option<f64> {
-    projcs
+/// A parameter's value, `None` when absent.
+///
+/// # Errors
+/// [`CrsError::PrjParameter`] when it is present without a finite number (`NaN`, a word).
+fn parameter(projcs: &Node, names: &[&str]) -> Result<Option<f64>, CrsError> {
+    let Some(node) = projcs
         .children()
         .filter(|n| n.keyword == "PARAMETER")
         .find(|n| names.contains(&squash(n.name()).as_str()))
-        .and_then(|n| n.number(0))
+    else {
+        return Ok(None);
+    };
+    match node.number(0) {
+        Some(x) if x.is_finite() => Ok(Some(x)),
+        _ => Err(CrsError::PrjParameter {
+            name: node.name().to_string(),
+            value: "not a finite number".to_string(),
+            expected: "a number".to_string(),
+        }),
+    }
 }
 
 fn projected(projcs: &Node) -> Result<Crs, CrsError> {
@@ -286,19 +300,20 @@ fn projected(projcs: &Node) -> Result<Crs, CrsError> {
     let cm = parameter(
         projcs,
         &["centralmeridian", "longitudeoforigin", "longitudeofcenter"],
-    );
+    )?;
     let Some(cm) = cm else {
         return Err(bad("Central_Meridian", None, "a zone's central meridian"));
     };
-    let scale = parameter(projcs, &["scalefactor", "scalefactoratnaturalorigin"]);
-    if scale.is_some_and(|k| (k - 1.0).abs() > 1e-12) {
+    let scale = parameter(projcs, &["scalefactor", "scalefactoratnaturalorigin"])?;
+    // Written as `!(… <= …)` so that NaN is refused too.
+    if scale.is_some_and(|k| !((k - 1.0).abs() <= 1e-12)) {
         return Err(bad("Scale_Factor", scale, "1"));
     }
-    let lat0 = parameter(projcs, &["latitudeoforigin", "latitudeofnaturalorigin"]);
+    let lat0 = parameter(projcs, &["latitudeoforigin", "latitudeofnaturalorigin"])?;
     if lat0.is_some_and(|l| l != 0.0) {
         return Err(bad("Latitude_Of_Origin", lat0, "0"));
     }
-    let fnorth = parameter(projcs, &["falsenorthing"]);
+    let fnorth = parameter(projcs, &["falsenorthing"])?;
     if fnorth.is_some_and(|n| n != 0.0) {
         return Err(bad("False_Northing", fnorth, "0"));
     }
@@ -319,7 +334,7 @@ fn projected(projcs: &Node) -> Result<Crs, CrsError> {
     } else {
         None
     };
-    let feast = parameter(projcs, &["falseeasting"]).unwrap_or(0.0);
+    let feast = parameter(projcs, &["falseeasting"])?.unwrap_or(0.0);
     let prefix = ((feast - 500_000.0) / 1e6).round();
     if feast == 500_000.0 {
         let width = stated.unwrap_or(if ZoneWidth::Six.zone_of_meridian(cm).is_some() {
