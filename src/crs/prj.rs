@@ -228,7 +228,7 @@ fn datum(geogcs: &Node) -> Result<Datum, CrsError> {
     }
     if let Some(unit) = geogcs.child("UNIT")
         && let Some(factor) = unit.number(0)
-        && !((factor - 1f64.to_radians()).abs() <= 1e-12)
+        && (factor.is_nan() || (factor - 1f64.to_radians()).abs() > 1e-12)
     {
         return Err(CrsError::PrjParameter {
             name: format!("UNIT[\"{}\"]", unit.name()),
@@ -305,8 +305,8 @@ fn projected(projcs: &Node) -> Result<Crs, CrsError> {
         return Err(bad("Central_Meridian", None, "a zone's central meridian"));
     };
     let scale = parameter(projcs, &["scalefactor", "scalefactoratnaturalorigin"])?;
-    // Written as `!(… <= …)` so that NaN is refused too.
-    if scale.is_some_and(|k| !((k - 1.0).abs() <= 1e-12)) {
+    // `parameter` has refused non-finite values already.
+    if scale.is_some_and(|k| (k - 1.0).abs() > 1e-12) {
         return Err(bad("Scale_Factor", scale, "1"));
     }
     let lat0 = parameter(projcs, &["latitudeoforigin", "latitudeofnaturalorigin"])?;
