@@ -690,6 +690,11 @@ fn declarations_that_are_refused_say_why() {
         assert_eq!(err.to_string(), *message, "{decl}");
         assert!(err.help().is_some(), "{decl}");
     }
+    assert_eq!(
+        Crs::parse("80坐标系 3度带 39带").unwrap_err().code(),
+        "E-CRS-DATUM"
+    );
+    assert_eq!(Crs::parse("北京54").unwrap_err().code(), "E-CRS-DATUM");
     let err = Crs::parse("西安80").unwrap_err();
     assert!(err.help().unwrap().starts_with(
         "convert the coordinates from Xian 1980 (西安80) to CGCS2000 first, with the \

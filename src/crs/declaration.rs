@@ -106,7 +106,7 @@ fn normalise(decl: &str) -> String {
 }
 
 fn other_datum(text: &str, compact: &str) -> Option<&'static str> {
-    if compact.contains("xian") || text.contains("西安") || compact.contains("xian1980") {
+    if compact.contains("xian") || text.contains("西安") || text.contains("80坐标") {
         Some("Xian 1980 (西安80)")
     } else if compact.contains("newbeijing") || text.contains("新北京") {
         Some("New Beijing (新北京54)")
@@ -125,7 +125,7 @@ fn other_datum(text: &str, compact: &str) -> Option<&'static str> {
 
 fn mentions_projection(text: &str, compact: &str) -> bool {
     [
-        "gauss", "kruger", "kruger", "gk", "zone", "degree", "cm", "meridian", "lon0",
+        "gauss", "kruger", "gk", "zone", "degree", "cm", "meridian", "lon0",
     ]
     .iter()
     .any(|k| compact.contains(k))
