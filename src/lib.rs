@@ -30,6 +30,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod compile;
+pub mod crs;
 pub mod eval;
 pub mod index;
 pub mod load;
