@@ -601,10 +601,10 @@ fn merge(
             why: format!("no {what} with a geometry"),
         });
     };
-    if count == 1 {
-        if let Some((g, _)) = flat.pop() {
-            return Ok(g);
-        }
+    if count == 1
+        && let Some((g, _)) = flat.pop()
+    {
+        return Ok(g);
     }
     let merged: Geometry<f64> = match kind {
         Kind::Points => {

@@ -88,6 +88,8 @@ pub(super) fn read(text: &str, file: &str) -> Result<Site, SiteError> {
     check_coordinates(&geometry, file)?;
     let mut site = Site::new(F, geometry);
     site.crs = crs;
+    // RFC 7946 §3.1.1: longitude (easting) first.
+    site.axis = super::AxisHint::EastingFirst;
     site.name = name;
     site.attributes = attributes;
     site.notes = notes;

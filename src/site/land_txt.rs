@@ -267,7 +267,7 @@ fn point_line(
     line_no: usize,
 ) -> Result<(u32, Coord<f64>, usize), SiteError> {
     let cells = split(line);
-    if cells.len() < 4 {
+    if cells.len() != 4 {
         return Err(SiteError::structure(
             file,
             F,
@@ -372,10 +372,10 @@ fn parcel_geometry(
                     ));
                 }
             }
-            if polygons.len() == 1 {
-                if let Some(p) = polygons.pop() {
-                    return Ok(p.into());
-                }
+            if polygons.len() == 1
+                && let Some(p) = polygons.pop()
+            {
+                return Ok(p.into());
             }
             Ok(MultiPolygon(polygons).into())
         }

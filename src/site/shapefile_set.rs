@@ -397,10 +397,10 @@ fn shape_geometry(
             .iter()
             .map(|part| part.iter().map(xy).collect::<LineString<f64>>())
             .collect();
-        if ls.len() == 1 {
-            if let Some(l) = ls.pop() {
-                return l.into();
-            }
+        if ls.len() == 1
+            && let Some(l) = ls.pop()
+        {
+            return l.into();
         }
         MultiLineString(ls).into()
     }
@@ -421,10 +421,10 @@ fn shape_geometry(
             }
         }
         let mut ps = super::assign_holes(outers, inners, notes);
-        if ps.len() == 1 {
-            if let Some(p) = ps.pop() {
-                return p.into();
-            }
+        if ps.len() == 1
+            && let Some(p) = ps.pop()
+        {
+            return p.into();
         }
         MultiPolygon(ps).into()
     }

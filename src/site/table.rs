@@ -191,16 +191,16 @@ fn build(
             "lines"
         }
     };
-    if let Some(first) = blocks.first() {
-        if let Some(other) = blocks.iter().find(|b| kind(b) != kind(first)) {
-            return Err(SiteError::MixedKinds {
-                file: file.to_string(),
-                first_kind: kind(first),
-                first_place: first.place(),
-                other_kind: kind(other),
-                other_place: other.place(),
-            });
-        }
+    if let Some(first) = blocks.first()
+        && let Some(other) = blocks.iter().find(|b| kind(b) != kind(first))
+    {
+        return Err(SiteError::MixedKinds {
+            file: file.to_string(),
+            first_kind: kind(first),
+            first_place: first.place(),
+            other_kind: kind(other),
+            other_place: other.place(),
+        });
     }
     let count = blocks.len();
     match blocks.first().map(kind) {
@@ -232,10 +232,10 @@ fn build(
                     ));
                 }
             }
-            if polygons.len() == 1 {
-                if let Some(p) = polygons.pop() {
-                    return Ok(p.into());
-                }
+            if polygons.len() == 1
+                && let Some(p) = polygons.pop()
+            {
+                return Ok(p.into());
             }
             notes.push(format!(
                 "{} rings read as {} polygons",
@@ -255,10 +255,10 @@ fn build(
                 .into_iter()
                 .map(|b| LineString::new(b.coords))
                 .collect();
-            if lines.len() == 1 {
-                if let Some(l) = lines.pop() {
-                    return Ok(l.into());
-                }
+            if lines.len() == 1
+                && let Some(l) = lines.pop()
+            {
+                return Ok(l.into());
             }
             Ok(MultiLineString(lines).into())
         }
@@ -267,10 +267,10 @@ fn build(
                 .into_iter()
                 .filter_map(|b| b.coords.first().copied().map(Point))
                 .collect();
-            if points.len() == 1 {
-                if let Some(p) = points.pop() {
-                    return Ok(p.into());
-                }
+            if points.len() == 1
+                && let Some(p) = points.pop()
+            {
+                return Ok(p.into());
             }
             Ok(MultiPoint(points).into())
         }
@@ -363,9 +363,7 @@ pub(super) fn axis_from_numbers(a: f64, b: f64) -> AxisHint {
     let northing = |v: f64| (3.0e5..6.2e6).contains(&v);
     if lon(a) && lat(b) {
         AxisHint::EastingFirst
-    } else if lat(a) && lon(b) {
-        AxisHint::NorthingFirst
-    } else if northing(a) && prefixed_easting(b) {
+    } else if (lat(a) && lon(b)) || (northing(a) && prefixed_easting(b)) {
         AxisHint::NorthingFirst
     } else if prefixed_easting(a) && northing(b) {
         AxisHint::EastingFirst

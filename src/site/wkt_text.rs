@@ -80,6 +80,14 @@ pub(super) fn read(text: &str, file: &str) -> Result<Site, SiteError> {
     let geometry = merge(file, parts, "WKT geometries", &mut notes)?;
     check_coordinates(&geometry, file)?;
     let mut site = Site::new(F, geometry);
+    // WKT fixes no axis order: tell it from the numbers when they are conclusive.
+    site.axis = site
+        .geometry
+        .coords_iter()
+        .next()
+        .map_or(super::AxisHint::Unknown, |c| {
+            super::table::axis_from_numbers(c.x, c.y)
+        });
     site.notes = notes;
     if let Some((code, _)) = srid {
         site.crs = CrsDeclaration::Named(format!("EPSG:{code}"));
