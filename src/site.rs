@@ -44,6 +44,8 @@ pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// Most vertices a reader builds. Validation applies the project limit afterwards; this cap only
 /// bounds what a reader allocates.
 pub const MAX_READ_VERTICES: usize = 1_000_000;
+/// Most rings in one table, parcel or shapefile record: hole assignment compares rings pairwise.
+pub const MAX_RINGS: usize = 10_000;
 /// Deepest nesting accepted in WKT (`GEOMETRYCOLLECTION` in `GEOMETRYCOLLECTION` …) and KML.
 pub const MAX_NESTING: usize = 32;
 
@@ -343,6 +345,16 @@ impl SiteError {
             why: why.into(),
             help: None,
         }
+    }
+
+    fn too_many_rings(file: &str, format: SiteFormat, place: String, rings: usize) -> SiteError {
+        SiteError::structure(
+            file,
+            format,
+            place,
+            format!("{rings} rings, more than the limit of {MAX_RINGS}"),
+            None,
+        )
     }
 
     fn structure(

@@ -710,3 +710,19 @@ fn every_example_geometry_is_finite() {
         );
     }
 }
+
+#[test]
+fn many_tiny_rings_are_refused_quickly() {
+    let mut t = String::new();
+    for i in 0..20_000 {
+        let x = f64::from(i) * 10.0;
+        t.push_str(&format!(
+            "a,{x},0\nb,{},0\nc,{},1\na,{x},0\n",
+            x + 1.0,
+            x + 1.0
+        ));
+    }
+    let e = read_site_bytes(t.as_bytes(), SiteFormat::CoordinateTable, "rings.csv").unwrap_err();
+    assert_eq!(e.code(), "E-SITE-TABLE-STRUCTURE", "{e}");
+    assert!(e.to_string().contains("20000 rings"), "{e}");
+}

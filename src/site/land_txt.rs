@@ -313,6 +313,14 @@ fn parcel_geometry(
             _ => rings.push((*ring, *line, vec![*c])),
         }
     }
+    if rings.len() > super::MAX_RINGS {
+        return Err(SiteError::too_many_rings(
+            file,
+            F,
+            format!("line {}", parcel.line),
+            rings.len(),
+        ));
+    }
     let kind = parcel.fields.get(4).map(String::as_str).unwrap_or_default();
     let label = parcel.label();
     match kind {

@@ -251,6 +251,15 @@ fn read_parts(parts: Parts, file: &str) -> Result<Site, SiteError> {
             });
         }
         let place = format!("record {record}");
+        let rings = match &shape {
+            Shape::Polygon(s) => s.rings().len(),
+            Shape::PolygonM(s) => s.rings().len(),
+            Shape::PolygonZ(s) => s.rings().len(),
+            _ => 0,
+        };
+        if rings > super::MAX_RINGS {
+            return Err(SiteError::too_many_rings(file, F, place, rings));
+        }
         let g = shape_geometry(shape, file, record, &mut notes)?;
         geometries.push((g, place));
     }

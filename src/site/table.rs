@@ -203,6 +203,9 @@ fn build(
         });
     }
     let count = blocks.len();
+    if count > super::MAX_RINGS {
+        return Err(SiteError::too_many_rings(file, F, "(file)".into(), count));
+    }
     match blocks.first().map(kind) {
         Some("rings") => {
             let mut rings = Vec::with_capacity(count);
