@@ -35,6 +35,7 @@ pub mod eval;
 pub mod index;
 pub mod load;
 pub mod report;
+pub mod site;
 pub mod snapshot;
 pub mod source;
 pub mod syntax;
