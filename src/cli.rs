@@ -45,6 +45,16 @@ pub enum Command {
         /// Write the report here instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Take the project's location from a site file: GeoJSON, WKT, shapefile (.shp with
+        /// .shx/.dbf/.prj, or a .zip), KML, a 界址点 coordinate table (.csv/.txt) or a 电子报盘
+        /// TXT (see docs/site-files.md). Needs exactly one project file.
+        #[arg(long)]
+        site: Option<PathBuf>,
+        /// The coordinate system of the location (or of the site file): CGCS2000 (default),
+        /// WGS84, GCJ-02, BD-09, EPSG:4513–4554 / 4491–4512, or e.g. "CGCS2000 3度带 39带"
+        /// (see docs/crs.md). Must agree with what the file declares.
+        #[arg(long)]
+        crs: Option<String>,
         /// Project JSON files (see docs/project.md).
         #[arg(required = true)]
         projects: Vec<PathBuf>,
@@ -99,8 +109,19 @@ pub fn run(cli: Cli) -> i32 {
             rules,
             format,
             output,
+            site,
+            crs,
             projects,
-        } => check::run(&rules, format, output.as_deref(), &projects),
+        } => check::run(
+            &rules,
+            format,
+            output.as_deref(),
+            &check::Location {
+                site: site.as_deref(),
+                crs: crs.as_deref(),
+            },
+            &projects,
+        ),
         Command::Lint { rules } => lint::run(&rules),
         Command::Compile { rules, output } => compile::run(&rules, &output),
         Command::Locate { rules, points } => match load_rules(&rules) {

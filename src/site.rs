@@ -26,6 +26,7 @@
 mod geo_json;
 mod kml_doc;
 mod land_txt;
+pub mod resolve;
 mod shapefile_set;
 mod table;
 mod wkt_text;

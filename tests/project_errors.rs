@@ -858,10 +858,101 @@ fn wkt_positions_go_through_the_same_checks() {
 }
 
 #[test]
-fn ewkt_in_another_crs_is_refused_not_guessed() {
-    let errs = errors(&location(json!("SRID=4527;POINT (3545000 39500000)")));
-    let e = only(&errs, "location", "SRID `4527`");
-    assert!(help(e).contains("4490"), "{e:?}");
+fn ewkt_srid_declares_the_crs() {
+    // CGCS2000 3-degree Gauss-Krüger zone 39 (CM 117°E), surveyors' order (northing first).
+    let p = parse_project(
+        &location(json!("SRID=4527;POINT (3545000 39500000)")),
+        schema(),
+    )
+    .unwrap();
+    let geo::Geometry::Point(pt) = p.location else {
+        panic!()
+    };
+    assert!(
+        (pt.x() - 117.0).abs() < 1e-9,
+        "on the central meridian: {pt:?}"
+    );
+    assert!((pt.y() - 32.03).abs() < 0.01, "{pt:?}");
+    // A datum that is not CGCS2000 is refused, not reprojected by guess.
+    let errs = errors(&location(json!("SRID=2383;POINT (3545000 39500000)")));
+    only(&errs, "location", "SRID `2383`");
+    // Two declarations that disagree.
+    let errs = errors(&with(|v| {
+        v["location"] = json!("SRID=4527;POINT (3545000 39500000)");
+        v["crs"] = json!("GCJ-02");
+    }));
+    only(&errs, "location", "but `crs` declares");
+}
+
+#[test]
+fn a_declared_crs_converts_the_location() {
+    // Gauss-Krüger, zone prefix on the easting, GeoJSON order (easting first).
+    let p = parse_project(
+        &with(|v| {
+            v["location"] = json!({"type": "Point", "coordinates": [40_500_000.0, 3_545_000.0]});
+            v["crs"] = json!("CGCS2000 3度带 40带");
+        }),
+        schema(),
+    )
+    .unwrap();
+    let geo::Geometry::Point(pt) = p.location else {
+        panic!()
+    };
+    assert!((pt.x() - 120.0).abs() < 1e-9, "{pt:?}");
+    assert_eq!(p.accuracy_m, 0.0);
+    // GCJ-02: shifted back by a few hundred metres; the conversion's allowance is added to
+    // the accuracy.
+    let p = parse_project(
+        &with(|v| {
+            v["crs"] = json!("GCJ-02");
+            v["accuracy_m"] = json!(3);
+        }),
+        schema(),
+    )
+    .unwrap();
+    let geo::Geometry::Point(pt) = p.location else {
+        panic!()
+    };
+    let moved = ((pt.x() - 118.78) * 94_000.0).hypot((pt.y() - 32.04) * 111_000.0);
+    assert!((100.0..1000.0).contains(&moved), "GCJ-02 offset {moved} m");
+    assert_eq!(p.accuracy_m, 5.0);
+    // Latitude first, declared.
+    let p = parse_project(
+        &with(|v| {
+            v["location"] = json!({"type": "Point", "coordinates": [32.04, 118.78]});
+            v["crs"] = json!("CGCS2000");
+            v["axis_order"] = json!("lat_lon");
+        }),
+        schema(),
+    )
+    .unwrap();
+    assert_eq!(
+        p.location,
+        geo::Geometry::Point(geo::Point::new(118.78, 32.04))
+    );
+}
+
+#[test]
+fn crs_mistakes_are_named() {
+    let errs = errors(&with(|v| v["crs"] = json!("Xian 1980")));
+    let e = has(&errs, "crs", "");
+    assert!(e.help.is_some(), "{e:?}");
+    let errs = errors(&with(|v| v["crs"] = json!(4527)));
+    only(&errs, "crs", "must be a string");
+    let errs = errors(&with(|v| v["axis_order"] = json!("sideways")));
+    only(&errs, "axis_order", "unknown axis order");
+    // Projected metres with no declaration: refused, with how to declare them.
+    let errs = errors(&location(
+        json!({"type": "Point", "coordinates": [39_500_000.0, 3_545_000.0]}),
+    ));
+    let e = only(&errs, "location.coordinates", "outside China");
+    assert!(help(e).contains("crs"), "{e:?}");
+    // Coordinates that fit no Gauss-Krüger reading.
+    let errs = errors(&with(|v| {
+        v["location"] = json!({"type": "Point", "coordinates": [118.78, 32.04]});
+        v["crs"] = json!("EPSG:4527");
+    }));
+    only(&errs, "location", "cannot convert");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use zonecheck::eval::project::project_from_value;
 use zonecheck::eval::{evaluate, parse_project};
 use zonecheck::load::load_rule_set;
 use zonecheck::report::{render_json, render_text, to_json_value};
@@ -19,7 +20,94 @@ fn severity(code: i32) -> u8 {
     }
 }
 
-pub fn run(rules: &Path, format: Format, output: Option<&Path>, projects: &[PathBuf]) -> i32 {
+/// Where the location comes from when not (only) from the project file.
+pub struct Location<'a> {
+    /// A site file whose geometry replaces the project's `location`.
+    pub site: Option<&'a Path>,
+    /// The coordinate system of the location or site file.
+    pub crs: Option<&'a str>,
+}
+
+/// A project file: its JSON with `--site`/`--crs` applied, or its text when it is not JSON
+/// (the project parser words that error for applicants).
+enum ProjectInput {
+    Value(serde_json::Value),
+    NotJson(String),
+}
+
+/// Reads a project file and applies `--site` / `--crs`; the problems otherwise.
+fn project_value(path: &Path, location: &Location) -> Result<ProjectInput, Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![format!("cannot read `{}`: {e}", path.display())])?;
+    let mut value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(_) => return Ok(ProjectInput::NotJson(text)),
+    };
+    let Some(obj) = value.as_object_mut() else {
+        return Ok(ProjectInput::Value(value));
+    };
+    if let Some(site_path) = location.site {
+        let shown = site_path.display().to_string();
+        let site = zonecheck::site::read_site(site_path, None).map_err(|e| {
+            let mut m = format!("[{}] {e}", e.code());
+            if let Some(h) = e.help() {
+                m.push_str(&format!(" (help: {h})"));
+            }
+            vec![m]
+        })?;
+        let fields = zonecheck::site::resolve::project_fields(&site, &shown, location.crs)
+            .map_err(|e| {
+                let mut m = format!("[{}] {e}", e.code());
+                if let Some(h) = e.help() {
+                    m.push_str(&format!(" (help: {h})"));
+                }
+                vec![m]
+            })?;
+        if obj.contains_key("location") {
+            eprintln!(
+                "note: the location in `{}` is replaced by the site file `{shown}`",
+                path.display()
+            );
+        }
+        obj.remove("axis_order");
+        for (k, v) in fields {
+            if k == "name" && obj.contains_key("name") {
+                continue;
+            }
+            obj.insert(k, v);
+        }
+        for n in &site.notes {
+            eprintln!("note: `{shown}`: {n}");
+        }
+    } else if let Some(crs) = location.crs {
+        match obj.get("crs").and_then(|c| c.as_str()) {
+            Some(existing) if existing != crs => {
+                return Err(vec![format!(
+                    "`crs`: the file declares `{existing}`, but --crs declares `{crs}` (help: declare it once)"
+                )]);
+            }
+            _ => {
+                obj.insert("crs".into(), crs.into());
+            }
+        }
+    }
+    Ok(ProjectInput::Value(value))
+}
+
+pub fn run(
+    rules: &Path,
+    format: Format,
+    output: Option<&Path>,
+    location: &Location,
+    projects: &[PathBuf],
+) -> i32 {
+    if location.site.is_some() && projects.len() != 1 {
+        eprintln!(
+            "error: --site gives the location of one project; {} project files were given",
+            projects.len()
+        );
+        return EXIT_UNUSABLE;
+    }
     let loaded = match load_rule_set(rules) {
         Ok(l) => l,
         Err(e) => {
@@ -36,12 +124,13 @@ pub fn run(rules: &Path, format: Format, output: Option<&Path>, projects: &[Path
     let mut texts = Vec::new();
     let mut jsons = Vec::new();
     for path in projects {
-        let result = std::fs::read_to_string(path)
-            .map_err(|e| vec![format!("cannot read `{}`: {e}", path.display())])
-            .and_then(|text| {
-                parse_project(&text, &rs.schema)
-                    .map_err(|e| e.errors.iter().map(|f| f.to_string()).collect())
-            });
+        let result = project_value(path, location).and_then(|value| {
+            let parsed = match &value {
+                ProjectInput::NotJson(text) => parse_project(text, &rs.schema),
+                ProjectInput::Value(v) => project_from_value(v, &rs.schema),
+            };
+            parsed.map_err(|e| e.errors.iter().map(|f| f.to_string()).collect())
+        });
         match result {
             Ok(project) => {
                 let a = evaluate(rs, &project);

@@ -15,6 +15,7 @@ use crate::compile::quantity::{Dimension, measure};
 use crate::compile::{
     EmissionFigure, FACT_IN_PARK, FACT_INDUSTRY, FACT_NATURE, FactType, NATURES, Schema,
 };
+use crate::crs::{AxisOrder, Crs};
 
 /// A value a project states for a fact, normalised (numbers in the base unit).
 #[derive(Debug, Clone, PartialEq)]
@@ -185,12 +186,14 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
             }],
         });
     };
-    const KNOWN: [&str; 10] = [
+    const KNOWN: [&str; 12] = [
         "name",
         "id",
         "nature",
         "industry",
         "location",
+        "crs",
+        "axis_order",
         "accuracy_m",
         "in_park",
         "emissions",
@@ -319,11 +322,54 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
         },
     }
 
-    let location = match obj.get("location") {
-        Some(Value::String(text)) => {
-            wkt_to_geojson(text, &mut errs).and_then(|v| parse_geometry(&v, "location", &mut errs))
+    let mut crs = match obj.get("crs") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(d)) => match Crs::parse(d) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errs.push_help(
+                    "crs",
+                    e.to_string(),
+                    e.help().unwrap_or_else(|| CRS_HELP.to_string()),
+                );
+                None
+            }
+        },
+        Some(v) => {
+            errs.push_help(
+                "crs",
+                format!("must be a string, found {}", type_name(v)),
+                CRS_HELP,
+            );
+            None
         }
-        Some(v) => parse_geometry(v, "location", &mut errs),
+    };
+    let axis_order = match obj.get("axis_order") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match s.trim() {
+            "easting_first" | "lon_lat" | "xy" => Some(AxisOrder::EastingFirst),
+            "northing_first" | "lat_lon" | "yx" => Some(AxisOrder::NorthingFirst),
+            other => {
+                errs.push_help(
+                    "axis_order",
+                    format!("unknown axis order `{other}`"),
+                    "use `easting_first` (x = easting / longitude first) or `northing_first` (surveyors' X = northing first, or latitude first)",
+                );
+                None
+            }
+        },
+        Some(v) => {
+            errs.push(
+                "axis_order",
+                format!("must be a string, found {}", type_name(v)),
+            );
+            None
+        }
+    };
+
+    let location = match obj.get("location") {
+        Some(Value::String(text)) => wkt_to_geojson(text, &mut crs, &mut errs),
+        Some(v) => Some(v.clone()),
         None => {
             errs.push_help(
                 "location",
@@ -333,11 +379,20 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
             None
         }
     };
+    let location = location
+        .and_then(|v| match crs {
+            Some(c) if c != Crs::Cgcs2000 || axis_order.is_some() => {
+                reproject(&v, &c, axis_order, &mut errs)
+            }
+            _ => Some(v),
+        })
+        .and_then(|v| parse_geometry(&v, "location", &mut errs));
 
     let accuracy_m = match obj.get("accuracy_m") {
         None | Some(Value::Null) => 0.0,
         Some(v) => match as_quantity(v, Dimension::Length, "m") {
             Ok(x) if (0.0..=MAX_ACCURACY_M).contains(&x) => x,
+            // (The conversion's own uncertainty is added below.)
             Ok(x) => {
                 errs.push_help(
                     "accuracy_m",
@@ -382,7 +437,7 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
             location,
             facts,
             emissions,
-            accuracy_m,
+            accuracy_m: accuracy_m + crs.map_or(0.0, |c| c.conversion_uncertainty_m()),
         }),
         _ => Err(ProjectError { errors: errs.0 }),
     }
@@ -744,7 +799,7 @@ fn parse_geometry(v: &Value, field: &str, errs: &mut Errors) -> Option<Geometry<
 /// A location given as WKT text (`POLYGON ((lon lat, …))`, or EWKT with `SRID=4490;`),
 /// converted to the GeoJSON value the geometry checks read; positions are then reported by
 /// their GeoJSON paths (`location.coordinates[0][3]`).
-fn wkt_to_geojson(text: &str, errs: &mut Errors) -> Option<Value> {
+fn wkt_to_geojson(text: &str, crs: &mut Option<Crs>, errs: &mut Errors) -> Option<Value> {
     use wkt::TryFromWkt;
     if text.len() > MAX_WKT_BYTES {
         errs.push(
@@ -762,13 +817,28 @@ fn wkt_to_geojson(text: &str, errs: &mut Errors) -> Option<Value> {
         .or_else(|| body.strip_prefix("srid="))
     {
         let (srid, tail) = rest.split_once(';').unwrap_or((rest, ""));
-        if !matches!(srid.trim(), "4490" | "4326") {
-            errs.push_help(
-                "location",
-                format!("EWKT with SRID `{}`: coordinates must be CGCS2000 / WGS84 longitude and latitude", srid.trim()),
-                "use SRID=4490 (CGCS2000) or SRID=4326 (WGS84), or convert the coordinates first",
-            );
-            return None;
+        let srid = srid.trim();
+        match Crs::parse(&format!("EPSG:{srid}")) {
+            Ok(c) if crs.is_none_or(|d| d == c) => *crs = Some(c),
+            Ok(c) => {
+                errs.push_help(
+                    "location",
+                    format!(
+                        "the EWKT says SRID {srid} ({c}), but `crs` declares {}",
+                        crs.map_or_else(String::new, |d| d.label())
+                    ),
+                    "declare the coordinate system once: drop `SRID=…;` or `crs`",
+                );
+                return None;
+            }
+            Err(e) => {
+                errs.push_help(
+                    "location",
+                    format!("EWKT SRID `{srid}`: {e}"),
+                    e.help().unwrap_or_else(|| CRS_HELP.to_string()),
+                );
+                return None;
+            }
         }
         body = tail.trim();
     }
@@ -791,6 +861,34 @@ fn wkt_to_geojson(text: &str, errs: &mut Errors) -> Option<Value> {
                 "location",
                 format!("`{shown}{more}` is not valid WKT: {e}"),
                 "WKT looks like `POINT (118.78 32.04)` or `POLYGON ((118.79 32.26, 118.80 32.26, 118.80 32.27, 118.79 32.26))`, longitude first",
+            );
+            None
+        }
+    }
+}
+
+const CRS_HELP: &str = "declare the coordinate system as `CGCS2000` (default), `WGS84`, `GCJ-02`, `BD-09`, an EPSG code such as `EPSG:4527`, or `CGCS2000 3度带 39带`; see docs/crs.md";
+
+/// Converts a GeoJSON geometry value's positions from `crs` to CGCS2000 lon/lat, keeping its
+/// structure, so that the usual checks (and their field paths) apply to the result. A value that
+/// is not GeoJSON is returned as is, for those checks to explain.
+fn reproject(v: &Value, crs: &Crs, order: Option<AxisOrder>, errs: &mut Errors) -> Option<Value> {
+    let Ok(g) = serde_json::from_value::<geojson::Geometry>(v.clone()) else {
+        return Some(v.clone());
+    };
+    let Ok(geometry) = Geometry::<f64>::try_from(g) else {
+        return Some(v.clone());
+    };
+    match crate::crs::geometry_to_lonlat(&geometry, crs, order) {
+        Ok(converted) => serde_json::to_value(geojson::Geometry::new(
+            geojson::GeometryValue::from(&converted),
+        ))
+        .ok(),
+        Err(e) => {
+            errs.push_help(
+                "location",
+                format!("cannot convert from {crs}: {e}"),
+                e.help().unwrap_or_else(|| CRS_HELP.to_string()),
             );
             None
         }
@@ -877,7 +975,7 @@ impl GeomCx<'_> {
             let help = if inside(Coord { x: c.y, y: c.x }) {
                 "the numbers look swapped: GeoJSON order is [longitude, latitude]".to_string()
             } else if c.x.abs() > 360.0 || c.y.abs() > 360.0 {
-                "these look like projected coordinates (metres); convert them to CGCS2000 / WGS84 longitude and latitude".to_string()
+                "these look like projected coordinates (metres): declare their system with `crs`, e.g. `\"crs\": \"EPSG:4527\"` or `\"CGCS2000 3度带 39带\"` (docs/crs.md)".to_string()
             } else {
                 format!(
                     "China lies within longitude {}–{}°E and latitude {}–{}°N",
