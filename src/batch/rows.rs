@@ -540,7 +540,7 @@ pub struct Rows {
 
 enum Inner {
     Csv {
-        reader: csv::Reader<BufReader<File>>,
+        reader: Box<csv::Reader<BufReader<File>>>,
         targets: Vec<Target>,
         columns: Vec<String>,
         location_columns: String,
@@ -663,7 +663,7 @@ impl Rows {
         }
         Ok(Rows {
             inner: Inner::Csv {
-                reader,
+                reader: Box::new(reader),
                 targets,
                 columns,
                 location_columns,
