@@ -88,8 +88,12 @@ pub enum BatchError {
         line: Option<u64>,
         message: String,
     },
-    #[error("unknown column `{column}`")]
-    UnknownColumn { column: String, accepted: String },
+    #[error("unknown column `{column}`{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownColumn {
+        column: String,
+        suggestion: Option<String>,
+        accepted: String,
+    },
     #[error("column {index} of the header has no name")]
     UnnamedColumn { index: usize },
     #[error("column `{column}` gives the same field as column `{first}`")]
@@ -105,9 +109,10 @@ pub enum BatchError {
     NoId { accepted: String },
     #[error("`{}` is not a GeoJSON FeatureCollection: {message}", path.display())]
     GeoJson { path: PathBuf, message: String },
-    #[error("unknown property `{property}` in feature {feature}")]
+    #[error("unknown property `{property}` in feature {feature}{}", suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
     UnknownProperty {
         property: String,
+        suggestion: Option<String>,
         feature: usize,
         accepted: String,
     },

@@ -337,6 +337,7 @@ fn row_problems_map_back_to_csv_columns() {
     assert_eq!(problem(1, 1)["column"], "facts.fuel");
     assert_eq!(problem(2, 0)["column"], "nature");
     assert_eq!(problem(3, 0)["column"], "id");
+    assert_eq!(r[3]["error"]["problems"].as_array().unwrap().len(), 1);
     assert_eq!(problem(4, 0)["column"], "wkt");
     assert_eq!(
         problem(5, 0)["message"],
@@ -374,7 +375,10 @@ fn file_level_errors_come_before_any_row() {
     assert_file_error(
         &write("unknown.csv", b"id,lon,lat,coal_boiler\n1,118.7,31.7,3\n"),
         "E-BATCH-HEADER",
-        &["unknown column `coal_boiler`", "coal_boiler_t_h", "VOCs"],
+        &[
+            "unknown column `coal_boiler` (did you mean `coal_boiler_t_h`?)",
+            "VOCs",
+        ],
     );
     assert_file_error(
         &write("nogeom.csv", b"id,nature,industry\n1,x,y\n"),

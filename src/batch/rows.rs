@@ -169,6 +169,54 @@ fn accepted_columns(schema: &Schema, nested: bool) -> String {
     s
 }
 
+/// A known column a misspelt one probably means: the same up to case, or one name a prefix of
+/// the other (`coal_boiler` → `coal_boiler_t_h`, `VOCs` → `VOCs.total`).
+fn suggest_column(name: &str, schema: &Schema) -> Option<String> {
+    let fixed = [
+        "id",
+        "name",
+        "nature",
+        "industry",
+        "in_park",
+        "accuracy_m",
+        "note",
+        "wkt",
+        "lon",
+        "lat",
+    ];
+    let candidates = fixed
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            schema
+                .facts
+                .iter()
+                .filter(|f| !f.builtin)
+                .map(|f| f.name.clone()),
+        )
+        .chain(
+            schema
+                .pollutants
+                .iter()
+                .flat_map(|p| FIGURES.iter().map(move |f| format!("{p}.{f}"))),
+        );
+    let lower = name.to_lowercase();
+    let mut prefix = None;
+    for c in candidates {
+        let cl = c.to_lowercase();
+        if cl == lower {
+            return Some(c);
+        }
+        if prefix.is_none()
+            && lower.chars().count() >= 3
+            && (cl.starts_with(&lower) || lower.starts_with(&cl))
+        {
+            prefix = Some(c);
+        }
+    }
+    prefix
+}
+
 /// Splits a list cell (industry codes, set facts) on `;` `,` `、` `；` `，` and white space.
 fn split_list(text: &str) -> Value {
     Value::Array(
@@ -478,12 +526,19 @@ impl<'s> Builder<'s> {
     fn finish(mut self, row: u64, line: Option<u64>, feature: Option<u64>) -> RowInput {
         self.location();
         match &self.id {
-            None => self.problem(
-                "id",
-                "id",
-                "is empty".into(),
-                Some("every row needs an `id`; results are reported by it"),
-            ),
+            None => {
+                self.problem(
+                    "id",
+                    "id",
+                    "is empty".into(),
+                    Some("every row needs an `id`; results are reported by it"),
+                );
+                // The row fails on its id; a missing name would only repeat that.
+                if !self.obj.contains_key("name") {
+                    self.obj
+                        .insert("name".into(), Value::String(format!("row {row}")));
+                }
+            }
             Some(id) if !self.obj.contains_key("name") => {
                 let id = id.clone();
                 self.obj.insert("name".into(), Value::String(id));
@@ -621,6 +676,7 @@ impl Rows {
             let Some(t) = resolve(name, schema, false) else {
                 return Err(BatchError::UnknownColumn {
                     column: name.clone(),
+                    suggestion: suggest_column(name, schema),
                     accepted: accepted_columns(schema, false),
                 });
             };
@@ -744,6 +800,7 @@ impl Rows {
                     if resolve(k, schema, true).is_none() {
                         return Err(BatchError::UnknownProperty {
                             property: k.clone(),
+                            suggestion: suggest_column(k, schema),
                             feature: i,
                             accepted: accepted_columns(schema, true),
                         });

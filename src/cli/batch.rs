@@ -164,6 +164,12 @@ pub fn run(args: &BatchArgs) -> i32 {
             }
         },
     };
+    if args.full_report && format != OutputFormat::JsonLines {
+        eprintln!(
+            "error: --full-report needs JSON Lines output\n  help: write to a `.jsonl` file or give --format jsonl"
+        );
+        return EXIT_UNUSABLE;
+    }
     let Some(rules) = load_rules(&args.rules) else {
         return EXIT_UNUSABLE;
     };
