@@ -1,5 +1,6 @@
 //! Command-line adapter: argument parsing (clap) and one module per command.
 
+mod batch;
 mod check;
 mod compile;
 mod lint;
@@ -81,6 +82,11 @@ pub enum Command {
         #[arg(long)]
         points: PathBuf,
     },
+    /// Check every project of a CSV table or GeoJSON FeatureCollection; one result per row.
+    ///
+    /// Exit code: 0 every row was checked (verdicts are in the output), 4 the run completed
+    /// but some rows could not be checked, 2 the input could not be used. See docs/batch.md.
+    Batch(batch::BatchArgs),
     /// Check a rule set for errors and warnings without evaluating anything.
     Lint {
         /// Rule-set directory.
@@ -122,6 +128,7 @@ pub fn run(cli: Cli) -> i32 {
             },
             &projects,
         ),
+        Command::Batch(args) => batch::run(&args),
         Command::Lint { rules } => lint::run(&rules),
         Command::Compile { rules, output } => compile::run(&rules, &output),
         Command::Locate { rules, points } => match load_rules(&rules) {

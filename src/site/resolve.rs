@@ -20,7 +20,7 @@ pub enum ResolveError {
         /// Which declaration: `its .prj`, `its header`, `the declared crs`.
         what: String,
         #[source]
-        source: CrsError,
+        source: Box<CrsError>,
     },
     #[error("`{file}` declares {found}, but {declared} was declared for it")]
     Conflict {
@@ -69,10 +69,10 @@ const DECLARE: &str = "declare it, e.g. `--crs EPSG:4527` or `--crs \"CGCS2000 3
 /// A declaration that does not name a usable CRS (another datum, unreadable .prj text), or a
 /// 电子报盘 header without its zone.
 pub fn file_crs(site: &Site, file: &str) -> Result<Option<Crs>, ResolveError> {
-    let err = |what: &str, source| ResolveError::Crs {
+    let err = |what: &str, source: CrsError| ResolveError::Crs {
         file: file.to_string(),
         what: what.to_string(),
-        source,
+        source: Box::new(source),
     };
     match &site.crs {
         CrsDeclaration::None => Ok(None),
@@ -141,7 +141,7 @@ pub fn project_fields(
             Crs::parse(d).map_err(|source| ResolveError::Crs {
                 file: file.to_string(),
                 what: format!("the declared crs `{d}`"),
-                source,
+                source: Box::new(source),
             })
         })
         .transpose()?;
