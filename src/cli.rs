@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod lint;
 mod locate;
+mod test;
 
 use std::path::PathBuf;
 
@@ -87,6 +88,18 @@ pub enum Command {
     /// Exit code: 0 every row was checked (verdicts are in the output), 4 the run completed
     /// but some rows could not be checked, 2 the input could not be used. See docs/batch.md.
     Batch(batch::BatchArgs),
+    /// Run a rule set's access-list tests: projects paired with the expected verdict, units
+    /// and clause outcomes (see docs/testing.md).
+    ///
+    /// Exit code: 0 all passed, 1 some failed, 2 the rules or tests could not be used.
+    Test {
+        /// Rule-set directory or compiled snapshot.
+        rules: PathBuf,
+        /// Folder of test files (*.json); default `RULES/tests`. Point it at another version's
+        /// tests to see what an edit changes.
+        #[arg(long)]
+        tests: Option<PathBuf>,
+    },
     /// Check a rule set for errors and warnings without evaluating anything.
     Lint {
         /// Rule-set directory.
@@ -130,6 +143,7 @@ pub fn run(cli: Cli) -> i32 {
         ),
         Command::Batch(args) => batch::run(&args),
         Command::Lint { rules } => lint::run(&rules),
+        Command::Test { rules, tests } => test::run(&rules, tests.as_deref()),
         Command::Compile { rules, output } => compile::run(&rules, &output),
         Command::Locate { rules, points } => match load_rules(&rules) {
             Some(rs) => locate::run(&rs, &points),

@@ -39,6 +39,7 @@ pub mod report;
 pub mod site;
 pub mod snapshot;
 pub mod source;
+pub mod suite;
 pub mod syntax;
 
 pub use compile::RuleSet;
