@@ -118,15 +118,21 @@ footer { margin-top: 30px; padding-top: 8px; border-top: 1px solid var(--rule); 
 a { color: inherit; }
 @page { size: A4; margin: 14mm 12mm 16mm 12mm; }
 @media print {
-  body { background: #fff; font-size: 10pt; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  main { max-width: none; padding: 0; }
-  h2 { font-size: 13pt; margin-top: 14pt; }
+  body { background: #fff; font-size: 9.5pt; line-height: 1.45; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  main { max-width: none; padding: 0 1px; }
+  h1 { font-size: 16pt; }
+  h2 { font-size: 12pt; margin: 10pt 0 5pt; }
+  .verdict { margin: 8pt 0; padding: 6pt 12pt; }
+  th, td { padding: 2pt 5pt; }
+  figcaption { font-size: 8pt; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  .verdict .verdict-label { font-size: 22pt; }
+  .verdict .verdict-label { font-size: 18pt; }
+  .verdict .counts { font-size: 10.5pt; }
+  .verdict .lists { font-size: 9pt; }
   table { font-size: 9pt; }
   thead { display: table-header-group; }
   tr, .clause, figure, .verdict { break-inside: avoid; page-break-inside: avoid; }
-  svg.map { width: 100%; max-height: 150mm; }
+  svg.map { width: 100%; max-height: 128mm; }
   a { text-decoration: none; }
 }
 "#;
@@ -180,7 +186,7 @@ fn clause(out: &mut String, c: &ClauseResult) {
     );
     let _ = writeln!(
         out,
-        r#"<div class="head"><span class="badge {k}">{} {}</span><span class="cid">{}</span></div>"#,
+        r#"<div class="head"><span class="badge {k}">{} {}</span> <span class="cid">{}</span></div>"#,
         mark(c.outcome),
         c.outcome_label,
         escape(&c.id)
@@ -381,7 +387,7 @@ fn units(out: &mut String, a: &Assessment) {
     } else if a.project.length_m.is_some() {
         "穿越长度"
     } else {
-        "重叠"
+        "位置关系"
     };
     let _ = writeln!(
         out,
@@ -391,7 +397,9 @@ fn units(out: &mut String, a: &Assessment) {
         let overlap = match (u.overlap_area_m2, u.overlap_length_m) {
             (Some(x), _) => format_value(x, Dimension::Area),
             (_, Some(x)) => format_value(x, Dimension::Length),
-            _ => "—".into(),
+            // A point project (or a unit reached only within the positional accuracy).
+            _ if u.position_uncertain => "精度范围内可能位于".into(),
+            _ => "位于单元内".into(),
         };
         let note = if u.position_uncertain {
             "位置精度内不确定"
@@ -468,7 +476,7 @@ fn clauses(out: &mut String, a: &Assessment) {
         if last_level != Some(first.level.as_str()) {
             let _ = writeln!(
                 out,
-                r#"<h3>【{}】<span class="scope">{}</span></h3>"#,
+                r#"<h3>【{}】 <span class="scope">{}</span></h3>"#,
                 escape(&first.level),
                 escape(&first.level_scope)
             );

@@ -656,12 +656,19 @@ pub fn render_map(data: &MapData) -> String {
         }
     }
     for (tail, tip, m) in arrows {
-        let text = format!("图外 {}：{}", m.layer, distance_text(m));
-        // Beside the arrow's tail, pulled inside the map.
+        // Short (the table below the map names the feature), inward from the arrow's tail.
+        let text = format!(
+            "{} {}（图外）",
+            m.layer,
+            format_value(m.distance_m, Dimension::Length)
+        );
         let half = text_width(&text, 13.0) / 2.0 + 6.0;
-        let x = (tail.x + (tail.x - tip.x) * 0.3).clamp(half + 4.0, W - half - 4.0);
-        if let Some((x, y)) = labels.place(x, tail.y + 4.0, &text, 13.0, &beside(&text, 13.0), true)
-        {
+        let (dx, dy) = (tip.x - tail.x, tip.y - tail.y);
+        let len = (dx * dx + dy * dy).sqrt().max(1e-9);
+        let (ux, uy) = (dx / len, dy / len);
+        let back = ux.abs() * (half + 8.0) + uy.abs() * 20.0;
+        let (x, y) = (tail.x - ux * back, tail.y - uy * back + 5.0);
+        if let Some((x, y)) = labels.place(x, y, &text, 13.0, &around(8.0), true) {
             label(&mut texts, x, y, &text, "lbl-off");
         }
     }
