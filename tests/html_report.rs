@@ -366,3 +366,42 @@ fn chromium_renders_the_pages() {
         assert!(status.success(), "pdftoppm");
     }
 }
+
+#[test]
+fn the_map_data_agrees_with_the_evaluation() {
+    use geo::Intersects;
+    let rules = zonecheck::load_rule_set(Path::new("rules/nanjing"))
+        .unwrap()
+        .rule_set;
+    let text = std::fs::read_to_string(project("02-yangtze-shore-chemical-new")).unwrap();
+    let p = zonecheck::parse_project(&text, &rules.schema).unwrap();
+    let a = zonecheck::evaluate(&rules, &p);
+    let map = zonecheck::report::MapData::gather(&rules, &p, &a);
+    assert!(map.view.intersects(&map.project), "the project is in view");
+    let yangtze = map
+        .measurements
+        .iter()
+        .find(|m| m.layer == "长江")
+        .expect("the Yangtze is measured");
+    // The same distance the evidence reports (602.8 m), from the project point.
+    assert!(
+        (yangtze.distance_m - 602.8).abs() < 0.05,
+        "{}",
+        yangtze.distance_m
+    );
+    assert!(yangtze.in_view);
+    let geo::Geometry::Point(pt) = &map.project else {
+        panic!("a point project")
+    };
+    assert_eq!(yangtze.from, pt.0);
+    for id in ["JS-KJ-01", "CJ-KJ-01", "CJ-FX-01"] {
+        assert!(yangtze.clauses.iter().any(|c| c == id), "{id}");
+    }
+    // The touched unit is drawn as touched; the river is among the features.
+    assert!(
+        map.units
+            .iter()
+            .any(|u| u.touched && u.code == "ZH32011610001")
+    );
+    assert!(map.features.iter().any(|f| f.layer == "长江"));
+}

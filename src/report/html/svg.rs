@@ -695,6 +695,12 @@ pub fn render_map(data: &MapData) -> String {
             }
         }
     }
+    if data.units.is_empty() {
+        let text = "图示范围内没有本清单的环境管控单元";
+        if let Some((x, y)) = labels.place(W / 2.0, H - 40.0, text, 15.0, &around(12.0), true) {
+            label(&mut texts, x, y, text, "lbl-distance");
+        }
+    }
     let mut named: Vec<&str> = Vec::new();
     for f in &data.features {
         if named.contains(&f.name.as_str()) {
@@ -714,4 +720,30 @@ pub fn render_map(data: &MapData) -> String {
     out.push_str(&legend);
     out.push_str("</svg>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_bar_lengths_are_round() {
+        assert_eq!(round_length(437.0), 200.0);
+        assert_eq!(round_length(999.0), 500.0);
+        assert_eq!(round_length(1000.0), 1000.0);
+        assert_eq!(round_length(4321.0), 2000.0);
+        assert_eq!(round_length(12.0), 10.0);
+    }
+
+    #[test]
+    fn labels_do_not_overlap() {
+        let mut labels = Labels { boxes: Vec::new() };
+        let a = labels.place(300.0, 300.0, "ZH32011610001", 14.0, &around(9.0), false);
+        let b = labels.place(300.0, 300.0, "ZH32011610002", 14.0, &around(9.0), false);
+        assert!(a.is_some() && b.is_some());
+        assert_ne!(a, b);
+        assert_eq!(labels.boxes.len(), 2);
+        let (x, y) = (labels.boxes[0], labels.boxes[1]);
+        assert!(x[2] <= y[0] || y[2] <= x[0] || x[3] <= y[1] || y[3] <= x[1]);
+    }
 }
