@@ -586,6 +586,22 @@ fn scale_bar(out: &mut String, labels: &mut Labels, proj: &Projection) {
         .push([x - 12.0, y - 24.0, x + len + 36.0, y + 16.0]);
 }
 
+/// Keeps labels off the project's lines and outlines.
+fn block_project(labels: &mut Labels, proj: &Projection, g: &Geometry<f64>) {
+    let mut ring = |l: &LineString<f64>| {
+        for seg in l.lines() {
+            labels.block_segment(proj.px(seg.start), proj.px(seg.end));
+        }
+    };
+    match g {
+        Geometry::LineString(l) => ring(l),
+        Geometry::MultiLineString(m) => m.0.iter().for_each(ring),
+        Geometry::Polygon(p) => ring(p.exterior()),
+        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| ring(p.exterior())),
+        _ => {}
+    }
+}
+
 /// Draws the map.
 pub fn render_map(data: &MapData) -> String {
     let proj = Projection::new(data);
@@ -631,7 +647,8 @@ pub fn render_map(data: &MapData) -> String {
         .iter()
         .filter(|m| m.probe == Probe::Distance && m.distance_m > 0.0)
         .collect();
-    // Lines and arrows first, so no label is placed over any of them.
+    // The project's outline, lines and arrows first, so no label is placed over any of them.
+    block_project(&mut labels, &proj, &data.project);
     let mut arrows = Vec::new();
     for m in &measured {
         let (a, b) = (proj.px(m.from), proj.px(m.to));
