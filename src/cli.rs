@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Format {
     Text,
     Json,
+    /// A self-contained HTML page with a map, one per project (several projects: `-o DIR`).
+    Html,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,8 +1,13 @@
-//! Report: renderers over an [`Assessment`] — text for people (Chinese labels) and JSON for
-//! machines (schema in `docs/report.md`). Rendering never changes the answer.
+//! Report: renderers over an [`Assessment`] — text for people (Chinese labels), JSON for
+//! machines (schema in `docs/report.md`), and a self-contained HTML page with a map. Rendering
+//! never changes the answer; the map's geometry is gathered apart ([`map::MapData::gather`]).
 
+pub mod html;
 pub mod json;
+pub mod map;
 pub mod text;
 
+pub use html::render_html;
 pub use json::{REPORT_SCHEMA, render_json, to_json_value};
+pub use map::MapData;
 pub use text::render_text;

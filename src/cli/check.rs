@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use zonecheck::eval::project::project_from_value;
 use zonecheck::eval::{evaluate, parse_project};
 use zonecheck::load::load_rule_set;
-use zonecheck::report::{render_json, render_text, to_json_value};
+use zonecheck::report::{MapData, render_html, render_json, render_text, to_json_value};
 
 use super::{EXIT_UNUSABLE, Format};
 
@@ -108,6 +108,28 @@ pub fn run(
         );
         return EXIT_UNUSABLE;
     }
+    // One HTML page per project: several projects go to files in a directory.
+    let html_dir = match (format, output) {
+        (Format::Html, None) if projects.len() > 1 => {
+            eprintln!(
+                "error: --format html writes one page per project; {} project files were given (help: add `-o DIR` to write DIR/<project file name>.html for each)",
+                projects.len()
+            );
+            return EXIT_UNUSABLE;
+        }
+        (Format::Html, Some(dir)) if projects.len() > 1 => {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                eprintln!(
+                    "error: --format html with several projects writes into the directory `{}`: {e}",
+                    dir.display()
+                );
+                return EXIT_UNUSABLE;
+            }
+            Some(dir)
+        }
+        _ => None,
+    };
+    let mut html_pages: Vec<(PathBuf, String)> = Vec::new();
     let loaded = match load_rule_set(rules) {
         Ok(l) => l,
         Err(e) => {
@@ -141,6 +163,15 @@ pub fn run(
                 match format {
                     Format::Text => texts.push(render_text(&a)),
                     Format::Json if projects.len() == 1 => texts.push(render_json(&a)),
+                    Format::Html => {
+                        let page = render_html(&a, &MapData::gather(rs, &project, &a));
+                        match html_dir {
+                            Some(dir) => {
+                                html_pages.push((html_page_path(dir, path, &html_pages), page))
+                            }
+                            None => texts.push(page),
+                        }
+                    }
                     Format::Json => {
                         let mut v = to_json_value(&a);
                         if let Some(m) = v.as_object_mut() {
@@ -171,7 +202,17 @@ pub fn run(
         }
         Format::Json => texts.join("\n") + if texts.is_empty() { "" } else { "\n" },
         Format::Text => texts.join("\n────────────────────────────────────────\n\n"),
+        Format::Html => texts.concat(),
     };
+    if html_dir.is_some() {
+        for (p, page) in &html_pages {
+            if let Err(e) = std::fs::write(p, page.as_bytes()) {
+                eprintln!("error: cannot write `{}`: {e}", p.display());
+                return EXIT_UNUSABLE;
+            }
+        }
+        return worst;
+    }
     let written = match output {
         Some(p) => std::fs::write(p, body.as_bytes())
             .map_err(|e| format!("cannot write `{}`: {e}", p.display())),
@@ -184,4 +225,19 @@ pub fn run(
         return EXIT_UNUSABLE;
     }
     worst
+}
+
+/// `DIR/<project file stem>.html`, with `-2`, `-3` … when two project files share a stem.
+fn html_page_path(dir: &Path, project: &Path, taken: &[(PathBuf, String)]) -> PathBuf {
+    let stem = project.file_stem().map_or_else(
+        || "project".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let mut candidate = dir.join(format!("{stem}.html"));
+    let mut n = 2;
+    while taken.iter().any(|(p, _)| *p == candidate) {
+        candidate = dir.join(format!("{stem}-{n}.html"));
+        n += 1;
+    }
+    candidate
 }
