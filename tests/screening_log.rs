@@ -270,7 +270,7 @@ fn generated_csv(n: usize) -> String {
         x ^= x << 17;
         let lon = 118.4 + (x % 9000) as f64 / 10_000.0;
         let lat = 31.3 + ((x >> 20) % 10_000) as f64 / 10_000.0;
-        let increase = if i % 997 == 0 {
+        let increase = if i.is_multiple_of(997) {
             "n/a".to_string()
         } else {
             ((x >> 40) % 6).to_string()
@@ -401,7 +401,7 @@ fn a_batch_killed_mid_way_leaves_every_written_result_in_a_sound_log() {
     );
     // Records were committed in whole chunks (2048 rows): the log holds exactly the good rows
     // of the first k chunks.
-    let good = |i: usize| i % 997 != 0;
+    let good = |i: usize| !i.is_multiple_of(997);
     let k = (1..=25)
         .find(|k| (0..k * 2048).filter(|i| good(*i)).count() == records.len())
         .unwrap_or_else(|| panic!("{} records is not a whole number of chunks", records.len()));
