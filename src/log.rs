@@ -324,12 +324,17 @@ impl ScreeningLog {
     ///
     /// # Errors
     /// [`LogError::Write`]: none of them is in the log.
-    pub fn append_records(&self, records: &[Record]) -> Result<Vec<RecordId>, LogError> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(self.write_err())?;
-        let mut ids = Vec::with_capacity(records.len());
+    pub fn append_records<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a Record>,
+    ) -> Result<Vec<RecordId>, LogError> {
+        // IMMEDIATE: take the write lock at BEGIN, waiting (busy timeout) for another writer.
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(self.write_err())?;
+        let mut ids = Vec::new();
         for r in records {
             ids.push(RecordId(r.insert(&tx).map_err(self.write_err())?));
         }

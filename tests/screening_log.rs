@@ -550,3 +550,38 @@ fn unusable_logs_and_arguments_are_coded_errors() {
     // The log is still fine.
     assert!(stats(&db, &[]).contains("| **total** | 1 | 0 | 0 | 1 | 1 |"));
 }
+
+#[test]
+fn a_record_that_cannot_be_written_fails_the_command() {
+    let dir = temp("write-error");
+    let db = dir.join("log.db");
+    assert_eq!(check_with_log(&db).status.code(), Some(0));
+    // Every later insert fails, as on a full disk.
+    Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON records
+             BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END;",
+        )
+        .unwrap();
+
+    let o = check_with_log(&db);
+    assert_unusable(&o, "E-LOG-WRITE", "simulated write failure");
+    assert!(stdout(&o).is_empty(), "no report without its record");
+
+    let out = dir.join("out.jsonl");
+    let o = zonecheck(&[
+        "batch",
+        "--rules",
+        "rules/nanjing",
+        "examples/batch/projects.csv",
+        "-o",
+        s(&out),
+        "--log",
+        s(&db),
+    ]);
+    assert_unusable(&o, "E-LOG-WRITE", "cannot write to the log");
+    assert!(!out.exists());
+    let (n, _) = ScreeningLog::open(&db).unwrap().count().unwrap();
+    assert_eq!(n, 1);
+}

@@ -13,7 +13,7 @@ use zonecheck::batch::{
     RowResult, Rows,
 };
 
-use zonecheck::log::{LogError, Record, ScreeningLog, Source};
+use zonecheck::log::{LogError, ScreeningLog, Source};
 
 use super::{EXIT_UNUSABLE, load_rules};
 
@@ -112,15 +112,12 @@ impl ResultSink for Reporting<'_> {
     }
     fn write_chunk(&mut self, results: &[RowResult]) -> std::io::Result<()> {
         if let Some(log) = &self.log {
-            let records: Vec<Record> = results
-                .iter()
-                .filter_map(|r| match &r.outcome {
-                    RowOutcome::Checked(c) => c.record.as_deref().cloned(),
-                    RowOutcome::Failed(_) => None,
-                })
-                .collect();
+            let records = results.iter().filter_map(|r| match &r.outcome {
+                RowOutcome::Checked(c) => c.record.as_deref(),
+                RowOutcome::Failed(_) => None,
+            });
             // Committed (durable) before any result of the chunk reaches the output.
-            match log.append_records(&records) {
+            match log.append_records(records) {
                 Ok(ids) => self.logged += ids.len() as u64,
                 Err(e) => {
                     let message = e.to_string();
