@@ -171,6 +171,9 @@ pub struct Options {
     pub chunk_rows: usize,
     /// Worker threads; `None` = one per core.
     pub jobs: Option<usize>,
+    /// Build each checked row's screening-log record ([`Checked::record`]) in the workers,
+    /// stamped with this source, for a sink that appends them to a [`crate::log::ScreeningLog`].
+    pub log_source: Option<crate::log::Source>,
 }
 
 impl Default for Options {
@@ -179,6 +182,7 @@ impl Default for Options {
             full_report: false,
             chunk_rows: 2048,
             jobs: None,
+            log_source: None,
         }
     }
 }
@@ -206,6 +210,8 @@ pub struct Checked {
     pub missing: Vec<String>,
     /// The full JSON report, with [`Options::full_report`].
     pub report: Option<Value>,
+    /// The screening-log record, with [`Options::log_source`].
+    pub record: Option<Box<crate::log::Record>>,
 }
 
 /// A row's result.
@@ -256,6 +262,16 @@ impl Summary {
 
 /// Checks one row: parses its project value against the rule set's schema and evaluates it.
 pub fn check_row(rules: &RuleSet, input: RowInput, full_report: bool) -> RowResult {
+    let options = Options {
+        full_report,
+        ..Options::default()
+    };
+    check_row_with(rules, input, &options)
+}
+
+/// [`check_row`] with every option of a run (full report, log record).
+pub fn check_row_with(rules: &RuleSet, mut input: RowInput, options: &Options) -> RowResult {
+    let full_report = options.full_report;
     let parsed = project_from_value(&input.project, &rules.schema);
     let outcome = match parsed {
         Ok(project) if input.problems.is_empty() => {
@@ -280,6 +296,11 @@ pub fn check_row(rules: &RuleSet, input: RowInput, full_report: bool) -> RowResu
                 needs_review: ids(Outcome::NeedsReview),
                 missing,
                 report: full_report.then(|| to_json_value(&a)),
+                record: options.log_source.map(|source| {
+                    let json = std::mem::take(&mut input.project);
+                    let meta = crate::log::RecordMeta::new(source, &project, json);
+                    Box::new(crate::log::Record::new(&a, &meta))
+                }),
             }))
         }
         parsed => {
@@ -338,7 +359,6 @@ pub fn run(
         .build()
         .map_err(|e| BatchError::Threads(e.to_string()))?;
     let n = options.chunk_rows.max(1);
-    let full = options.full_report;
     let mut summary = Summary::default();
     let mut chunk = read_chunk(rows, n)?;
     while !chunk.is_empty() {
@@ -350,15 +370,15 @@ pub fn run(
                 || {
                     chunk
                         .into_par_iter()
-                        .map(|r| check_row(rules, r, full))
+                        .map(|r| check_row_with(rules, r, options))
                         .collect::<Vec<_>>()
                 },
             )
         });
         for r in &results {
             summary.add(r);
-            sink.write_result(r).map_err(BatchError::Write)?;
         }
+        sink.write_chunk(&results).map_err(BatchError::Write)?;
         progress(Progress {
             rows: summary.rows,
             position,

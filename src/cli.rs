@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod lint;
 mod locate;
+mod stats;
 mod test;
 
 use std::path::PathBuf;
@@ -59,6 +60,10 @@ pub enum Command {
         /// (see docs/crs.md). Must agree with what the file declares.
         #[arg(long)]
         crs: Option<String>,
+        /// Append each checked project to this screening log (SQLite, created if missing; see
+        /// docs/log.md) before its report is written.
+        #[arg(long)]
+        log: Option<PathBuf>,
         /// Project JSON files (see docs/project.md).
         #[arg(required = true)]
         projects: Vec<PathBuf>,
@@ -107,6 +112,9 @@ pub enum Command {
         /// Rule-set directory.
         rules: PathBuf,
     },
+    /// Indicator 10 from a screening log: EIAs screened by verdict, grouped by area, month,
+    /// industry or clause dimension, and the clauses most often violated (docs/log.md).
+    Stats(stats::StatsArgs),
 }
 
 /// Loads a rule set (directory or snapshot), printing diagnostics on failure.
@@ -132,6 +140,7 @@ pub fn run(cli: Cli) -> i32 {
             output,
             site,
             crs,
+            log,
             projects,
         } => check::run(
             &rules,
@@ -142,10 +151,12 @@ pub fn run(cli: Cli) -> i32 {
                 crs: crs.as_deref(),
             },
             &projects,
+            log.as_deref(),
         ),
         Command::Batch(args) => batch::run(&args),
         Command::Lint { rules } => lint::run(&rules),
         Command::Test { rules, tests } => test::run(&rules, tests.as_deref()),
+        Command::Stats(args) => stats::run(&args),
         Command::Compile { rules, output } => compile::run(&rules, &output),
         Command::Locate { rules, points } => match load_rules(&rules) {
             Some(rs) => locate::run(&rs, &points),

@@ -35,6 +35,7 @@ pub mod crs;
 pub mod eval;
 pub mod index;
 pub mod load;
+pub mod log;
 pub mod report;
 pub mod site;
 pub mod snapshot;

@@ -36,6 +36,18 @@ pub trait ResultSink {
     /// # Errors
     /// The underlying writer failed.
     fn write_result(&mut self, result: &RowResult) -> io::Result<()>;
+    /// Writes the results of one chunk, in order. A sink that must do something once per
+    /// chunk (commit the chunk's log records before any of its results is written) overrides
+    /// this; the default writes each result.
+    ///
+    /// # Errors
+    /// The underlying writer failed.
+    fn write_chunk(&mut self, results: &[RowResult]) -> io::Result<()> {
+        for r in results {
+            self.write_result(r)?;
+        }
+        Ok(())
+    }
     /// Flushes what is buffered; called once after the last row.
     ///
     /// # Errors

@@ -13,6 +13,8 @@ use zonecheck::batch::{
     RowResult, Rows,
 };
 
+use zonecheck::log::{LogError, ScreeningLog, Source};
+
 use super::{EXIT_UNUSABLE, load_rules};
 
 /// Exit code when the run completed but some rows could not be checked.
@@ -60,6 +62,10 @@ pub struct BatchArgs {
     /// Worker threads [default: one per core].
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
+    /// Append every checked row to this screening log (SQLite, created if missing; see
+    /// docs/log.md). Each chunk's records are committed before its results are written.
+    #[arg(long)]
+    log: Option<PathBuf>,
 }
 
 /// Passes results on and shows the first few bad rows on stderr.
@@ -67,6 +73,10 @@ struct Reporting<'a> {
     inner: Box<dyn ResultSink + 'a>,
     bar: Option<ProgressBar>,
     shown: usize,
+    /// The screening log, and the first error writing to it.
+    log: Option<ScreeningLog>,
+    log_error: Option<LogError>,
+    logged: u64,
 }
 
 fn row_name(r: &RowResult) -> String {
@@ -99,6 +109,27 @@ impl ResultSink for Reporting<'_> {
             }
         }
         self.inner.write_result(r)
+    }
+    fn write_chunk(&mut self, results: &[RowResult]) -> std::io::Result<()> {
+        if let Some(log) = &self.log {
+            let records = results.iter().filter_map(|r| match &r.outcome {
+                RowOutcome::Checked(c) => c.record.as_deref(),
+                RowOutcome::Failed(_) => None,
+            });
+            // Committed (durable) before any result of the chunk reaches the output.
+            match log.append_records(records) {
+                Ok(ids) => self.logged += ids.len() as u64,
+                Err(e) => {
+                    let message = e.to_string();
+                    self.log_error = Some(e);
+                    return Err(std::io::Error::other(message));
+                }
+            }
+        }
+        for r in results {
+            self.write_result(r)?;
+        }
+        Ok(())
     }
     fn finish(&mut self) -> std::io::Result<()> {
         self.inner.finish()
@@ -170,6 +201,13 @@ pub fn run(args: &BatchArgs) -> i32 {
         );
         return EXIT_UNUSABLE;
     }
+    let log = match args.log.as_deref().map(ScreeningLog::open).transpose() {
+        Ok(l) => l,
+        Err(e) => {
+            super::check::report_log_error(&e);
+            return EXIT_UNUSABLE;
+        }
+    };
     let Some(rules) = load_rules(&args.rules) else {
         return EXIT_UNUSABLE;
     };
@@ -183,6 +221,7 @@ pub fn run(args: &BatchArgs) -> i32 {
     let options = Options {
         full_report: args.full_report,
         jobs: args.jobs.map(usize::from),
+        log_source: log.as_ref().map(|_| Source::Batch),
         ..Options::default()
     };
     let partial = partial_path(&args.output);
@@ -202,6 +241,9 @@ pub fn run(args: &BatchArgs) -> i32 {
         inner: batch::output::writer(format, input_format, out),
         bar: bar.clone(),
         shown: 0,
+        log,
+        log_error: None,
+        logged: 0,
     };
     let unit = rows.progress_unit();
     let start = Instant::now();
@@ -218,6 +260,8 @@ pub fn run(args: &BatchArgs) -> i32 {
     });
     let elapsed = start.elapsed();
     let shown = sink.shown;
+    let (log_error, logged) = (sink.log_error.take(), sink.logged);
+    let log_path = sink.log.as_ref().map(|l| l.path().to_string());
     drop(sink);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
@@ -225,7 +269,10 @@ pub fn run(args: &BatchArgs) -> i32 {
     let summary = match result {
         Ok(s) => s,
         Err(e) => {
-            report_error(&e);
+            match &log_error {
+                Some(le) => super::check::report_log_error(le),
+                None => report_error(&e),
+            }
             if !to_stdout {
                 // Best effort: a leftover `.partial` file says itself that it is incomplete.
                 let _ = std::fs::remove_file(&partial);
@@ -262,6 +309,9 @@ pub fn run(args: &BatchArgs) -> i32 {
             format!(" → `{}`", args.output.display())
         }
     );
+    if let Some(p) = log_path {
+        eprintln!("log: {logged} records appended to `{p}`");
+    }
     if summary.errors > 0 {
         EXIT_SOME_ROWS_BAD
     } else {

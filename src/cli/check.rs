@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use zonecheck::eval::project::project_from_value;
 use zonecheck::eval::{evaluate, parse_project};
 use zonecheck::load::load_rule_set;
+use zonecheck::log::{LogError, RecordMeta, ScreeningLog, Source};
 use zonecheck::report::{MapData, render_html, render_json, render_text, to_json_value};
 
 use super::{EXIT_UNUSABLE, Format};
@@ -94,12 +95,21 @@ fn project_value(path: &Path, location: &Location) -> Result<ProjectInput, Vec<S
     Ok(ProjectInput::Value(value))
 }
 
+/// Prints a log error with its code and advice.
+pub fn report_log_error(e: &LogError) {
+    eprintln!("error[{}]: {e}", e.code());
+    if let Some(h) = e.help() {
+        eprintln!("  help: {h}");
+    }
+}
+
 pub fn run(
     rules: &Path,
     format: Format,
     output: Option<&Path>,
     location: &Location,
     projects: &[PathBuf],
+    log: Option<&Path>,
 ) -> i32 {
     if location.site.is_some() && projects.len() != 1 {
         eprintln!(
@@ -130,6 +140,13 @@ pub fn run(
         _ => None,
     };
     let mut html_pages: Vec<(PathBuf, String)> = Vec::new();
+    let log = match log.map(ScreeningLog::open).transpose() {
+        Ok(l) => l,
+        Err(e) => {
+            report_log_error(&e);
+            return EXIT_UNUSABLE;
+        }
+    };
     let loaded = match load_rule_set(rules) {
         Ok(l) => l,
         Err(e) => {
@@ -147,15 +164,25 @@ pub fn run(
     let mut jsons = Vec::new();
     for path in projects {
         let result = project_value(path, location).and_then(|value| {
-            let parsed = match &value {
-                ProjectInput::NotJson(text) => parse_project(text, &rs.schema),
-                ProjectInput::Value(v) => project_from_value(v, &rs.schema),
+            let parsed = match value {
+                ProjectInput::NotJson(text) => {
+                    parse_project(&text, &rs.schema).map(|p| (p, serde_json::Value::Null))
+                }
+                ProjectInput::Value(v) => project_from_value(&v, &rs.schema).map(|p| (p, v)),
             };
             parsed.map_err(|e| e.errors.iter().map(|f| f.to_string()).collect())
         });
         match result {
-            Ok(project) => {
+            Ok((project, json)) => {
                 let a = evaluate(rs, &project);
+                if let Some(log) = &log {
+                    // Durable before the report is shown: every report printed is logged.
+                    let meta = RecordMeta::new(Source::Cli, &project, json);
+                    if let Err(e) = log.append(&a, &meta) {
+                        report_log_error(&e);
+                        return EXIT_UNUSABLE;
+                    }
+                }
                 let code = a.verdict.exit_code();
                 if severity(code) > severity(worst) {
                     worst = code;
