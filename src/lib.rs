@@ -34,6 +34,7 @@ pub mod eval;
 pub mod index;
 pub mod load;
 pub mod report;
+pub mod service;
 pub mod snapshot;
 pub mod source;
 pub mod syntax;
