@@ -18,7 +18,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub help: Option<String>,
-    pub details: Map<String, Value>,
+    /// Extra fields of the error object, in order (a `Vec` keeps the error small to return).
+    pub details: Vec<(&'static str, Value)>,
 }
 
 impl ApiError {
@@ -28,7 +29,7 @@ impl ApiError {
             code,
             message: message.into(),
             help: None,
-            details: Map::new(),
+            details: Vec::new(),
         }
     }
 
@@ -39,8 +40,8 @@ impl ApiError {
     }
 
     #[must_use]
-    pub fn with(mut self, key: &str, value: Value) -> Self {
-        self.details.insert(key.to_string(), value);
+    pub fn with(mut self, key: &'static str, value: Value) -> Self {
+        self.details.push((key, value));
         self
     }
 
@@ -54,7 +55,7 @@ impl ApiError {
             m.insert("help".into(), json!(h));
         }
         for (k, v) in &self.details {
-            m.insert(k.clone(), v.clone());
+            m.insert((*k).to_string(), v.clone());
         }
         Value::Object(m)
     }
