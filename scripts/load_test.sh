@@ -4,6 +4,8 @@
 #
 #   scripts/load_test.sh [DURATION_S] [CONNECTIONS] [PROJECT_JSON]
 #
+# ROUNDS=N (default 1) repeats the measured run N times against the same server, printing the
+# RSS after each: a leak shows as RSS growing round after round.
 # Needs wrk (`apt-get install -y wrk`) and a release build (`cargo build --release`). Prints
 # the machine, `uptime` before and after (other work on the machine skews the figures: rerun
 # when the load average before is well above 0), wrk's summary with p50/p90/p99 latency and the
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-60}
 CONNECTIONS=${2:-32}
 PROJECT=${3:-examples/projects/02-yangtze-shore-chemical-new.json}
+ROUNDS=${ROUNDS:-1}
 BIN=target/release/zonecheck
 OUT=target/load-test
 mkdir -p "$OUT"
@@ -60,16 +63,20 @@ LUA
 # Warm up (first touches of the rule set), then the measured run with RSS sampled each second.
 PROJECT="$PROJECT" wrk -t2 -c"$CONNECTIONS" -d5s -s "$OUT/check.lua" "http://$ADDR/v1/check" > /dev/null
 echo "rss after warm-up (KiB): $(rss)"
+for round in $(seq 1 "$ROUNDS"); do
+echo "== round $round of $ROUNDS"
 : > "$OUT/rss.tsv"
 ( for i in $(seq 1 "$DURATION"); do echo -e "$i\t$(rss)" >> "$OUT/rss.tsv"; sleep 1; done ) &
 SAMPLER=$!
 PROJECT="$PROJECT" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$OUT/check.lua" \
-  "http://$ADDR/v1/check" | tee "$OUT/wrk.txt"
+  "http://$ADDR/v1/check" | tee "$OUT/wrk-$round.txt"
 wait $SAMPLER || true
 sleep 2
-echo "rss after (KiB): $(rss)"
+echo "rss after round $round (KiB): $(rss)"
 echo "rss during (KiB): min $(sort -n -k2 "$OUT/rss.tsv" | head -1 | cut -f2), max $(sort -n -k2 "$OUT/rss.tsv" | tail -1 | cut -f2), samples $(wc -l < "$OUT/rss.tsv")"
 echo "rss by decile of the run (KiB): $(awk -v n="$DURATION" 'NR % int(n/10 > 0 ? n/10 : 1) == 0 {printf "%s ", $2}' "$OUT/rss.tsv")"
+echo "uptime: $(uptime)"
+done
 echo "uptime after: $(uptime)"
 kill -TERM $PID
 wait $PID && echo "server exited 0 on SIGTERM"
