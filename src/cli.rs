@@ -95,8 +95,8 @@ pub enum Command {
         /// Largest request body, bytes.
         #[arg(long, default_value_t = 8 * 1024 * 1024)]
         max_body_bytes: usize,
-        /// Most vertices in one project's location.
-        #[arg(long, default_value_t = zonecheck::eval::project::MAX_VERTICES)]
+        /// Most vertices in one project's location (the project format's own cap is 100000).
+        #[arg(long, default_value_t = zonecheck::service::limits::DEFAULT_MAX_VERTICES)]
         max_vertices: usize,
         /// Most projects in one batch.
         #[arg(long, default_value_t = 100)]
