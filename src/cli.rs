@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod lint;
 mod locate;
+mod serve;
 mod stats;
 mod test;
 
@@ -115,6 +116,34 @@ pub enum Command {
     /// Indicator 10 from a screening log: EIAs screened by verdict, grouped by area, month,
     /// industry or clause dimension, and the clauses most often violated (docs/log.md).
     Stats(stats::StatsArgs),
+    /// Serve the checks over HTTP (JSON API under /v1; see docs/service.md).
+    ///
+    /// Prints `zonecheck: listening on http://ADDR (…)` on stderr once ready; stops on SIGTERM
+    /// or Ctrl-C after finishing the requests in flight, and exits 0.
+    Serve {
+        /// Rule-set directory or compiled snapshot; `POST /v1/admin/reload` rereads it.
+        #[arg(long)]
+        rules: PathBuf,
+        /// Address to listen on (`127.0.0.1:0` picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// File holding the admin bearer token (else `ZONECHECK_ADMIN_TOKEN`; neither: the
+        /// admin endpoints are disabled).
+        #[arg(long)]
+        admin_token_file: Option<PathBuf>,
+        /// Largest request body, bytes.
+        #[arg(long, default_value_t = 8 * 1024 * 1024)]
+        max_body_bytes: usize,
+        /// Most vertices in one project's location (the project format's own cap is 100000).
+        #[arg(long, default_value_t = zonecheck::service::limits::DEFAULT_MAX_VERTICES)]
+        max_vertices: usize,
+        /// Most projects in one batch.
+        #[arg(long, default_value_t = 100)]
+        max_batch: usize,
+        /// Longest evaluation of one project, milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        eval_timeout_ms: u64,
+    },
 }
 
 /// Loads a rule set (directory or snapshot), printing diagnostics on failure.
@@ -158,6 +187,23 @@ pub fn run(cli: Cli) -> i32 {
         Command::Test { rules, tests } => test::run(&rules, tests.as_deref()),
         Command::Stats(args) => stats::run(&args),
         Command::Compile { rules, output } => compile::run(&rules, &output),
+        Command::Serve {
+            rules,
+            addr,
+            admin_token_file,
+            max_body_bytes,
+            max_vertices,
+            max_batch,
+            eval_timeout_ms,
+        } => serve::run(serve::ServeArgs {
+            rules,
+            addr,
+            admin_token_file,
+            max_body_bytes,
+            max_vertices,
+            max_batch,
+            eval_timeout_ms,
+        }),
         Command::Locate { rules, points } => match load_rules(&rules) {
             Some(rs) => locate::run(&rs, &points),
             None => EXIT_UNUSABLE,

@@ -37,6 +37,7 @@ pub mod index;
 pub mod load;
 pub mod log;
 pub mod report;
+pub mod service;
 pub mod site;
 pub mod snapshot;
 pub mod source;

@@ -111,7 +111,10 @@ impl IndustryTable {
             if !hits.is_empty() {
                 return hits;
             }
-            prefix = &prefix[..prefix.len() - 1];
+            // Drop the last character, not byte: codes as written may hold any text.
+            let mut chars = prefix.chars();
+            chars.next_back();
+            prefix = chars.as_str();
         }
         Vec::new()
     }
@@ -135,6 +138,14 @@ pub fn covers(prefix: &str, code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_for_non_ascii_codes_do_not_split_characters() {
+        let t = IndustryTable::get();
+        assert!(t.suggest("\u{80}").is_empty());
+        assert!(t.suggest("化工").is_empty());
+        assert!(!t.suggest("C26é").is_empty());
+    }
 
     #[test]
     fn the_embedded_table_has_every_level() {
