@@ -3,6 +3,7 @@
 mod batch;
 mod check;
 mod compile;
+mod diff;
 mod lint;
 mod locate;
 
@@ -87,6 +88,11 @@ pub enum Command {
     /// Exit code: 0 every row was checked (verdicts are in the output), 4 the run completed
     /// but some rows could not be checked, 2 the input could not be used. See docs/batch.md.
     Batch(batch::BatchArgs),
+    /// Compare two versions of a rule set: type areas, area moved between types, units added,
+    /// removed, re-typed or re-shaped, and clauses kept, tightened, loosened, added or dropped.
+    ///
+    /// Exit code: 0 compared, 2 an input could not be used. See docs/diff.md.
+    Diff(diff::DiffArgs),
     /// Check a rule set for errors and warnings without evaluating anything.
     Lint {
         /// Rule-set directory.
@@ -129,6 +135,7 @@ pub fn run(cli: Cli) -> i32 {
             &projects,
         ),
         Command::Batch(args) => batch::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Lint { rules } => lint::run(&rules),
         Command::Compile { rules, output } => compile::run(&rules, &output),
         Command::Locate { rules, points } => match load_rules(&rules) {
