@@ -619,6 +619,7 @@ fn replay_counts_on_the_example_projects() {
 ///   key-unit clauses (ZD-KJ-01 needs review for new projects);
 /// - CJ-FX-01 (5 km → 3 km): the 六合 chemical expansion (01) lies between 3 and 5 km from the
 ///   Yangtze, so the accident-wastewater review no longer triggers; other reviews keep its verdict.
+///
 /// The other changes touch no example: no major hazard between 500 and 800 m of a water source,
 /// no project in the changed unit lists' thresholds.
 fn expected_replay() -> (usize, BTreeMap<&'static str, BTreeMap<&'static str, usize>>) {

@@ -510,13 +510,13 @@ pub fn render_csv(d: &RuleSetDiff) -> String {
         format!("supersedes old: {}", d.supersedes_old),
     ]);
     for r in d.areas.rows.iter().chain(std::iter::once(&d.areas.total)) {
-        for i in 0..3 {
+        for (i, key) in TYPE_KEYS.iter().enumerate() {
             row([
                 s("area"),
                 r.region.clone(),
                 s(""),
-                s(TYPE_KEYS[i]),
-                s(TYPE_KEYS[i]),
+                s(key),
+                s(key),
                 num(r.old[i]),
                 num(r.new[i]),
                 num(r.new[i] - r.old[i]),
