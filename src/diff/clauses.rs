@@ -169,7 +169,8 @@ pub struct ClauseChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct DroppedProtection {
     pub clause: ClauseRef,
-    /// `clause dropped` or `no longer applies to the unit`.
+    /// `clause dropped`, `no longer applies to the unit` (the clause's scope no longer covers
+    /// it) or `unit re-typed: no longer applies` (the unit is no longer a priority unit).
     pub reason: &'static str,
     /// The priority units (old code and name) that lost it.
     pub units: Vec<(String, String)>,
@@ -716,6 +717,10 @@ fn dropped_protections(
         let Some(n) = units.old_to_new.get(o).copied().flatten() else {
             continue;
         };
+        let still_priority = new
+            .units
+            .get(n as usize)
+            .is_some_and(|u| u.unit_type == UnitType::Priority);
         let now: HashSet<u32> = new
             .unit_clauses
             .get(n as usize)
@@ -730,6 +735,9 @@ fn dropped_protections(
             }
             let reason = match clause_map.get(c as usize).copied().flatten() {
                 None => "clause dropped",
+                Some(nc) if !now.contains(&nc) && !still_priority => {
+                    "unit re-typed: no longer applies"
+                }
                 Some(nc) if !now.contains(&nc) => "no longer applies to the unit",
                 Some(_) => continue,
             };

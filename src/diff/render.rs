@@ -11,6 +11,9 @@ use super::clauses::{ClauseChange, Direction};
 use super::transitions::{Share, UnitOnly, unit_counts};
 use super::{Grouping, RuleSetDiff};
 
+/// Units listed per flagged clause in Markdown (JSON and CSV list them all).
+const MAX_LISTED: usize = 20;
+
 const TYPE_KEYS: [&str; 3] = ["priority", "key", "general"];
 const TYPE_LABELS: [&str; 3] = ["优先保护", "重点管控", "一般管控"];
 const MATRIX_LABELS_ZH: [&str; 4] = ["优先保护", "重点管控", "一般管控", "未覆盖"];
@@ -160,7 +163,15 @@ pub fn render_markdown(d: &RuleSetDiff) -> String {
             "| clause | effect | reason | units | text |\n|---|---|---|---|---|"
         );
         for p in dp {
-            let units: Vec<String> = p.units.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            let mut units: Vec<String> = p
+                .units
+                .iter()
+                .take(MAX_LISTED)
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            if p.units.len() > MAX_LISTED {
+                units.push(format!("… and {} more", p.units.len() - MAX_LISTED));
+            }
             let _ = writeln!(
                 o,
                 "| **{}** | {} | {} | {} | {} |",
