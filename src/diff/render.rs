@@ -5,7 +5,10 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
+use std::io;
+
+use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
 
 use super::clauses::{ClauseChange, Direction};
 use super::transitions::{Share, UnitOnly, unit_counts};
@@ -40,28 +43,72 @@ fn signed(x: f64) -> String {
     }
 }
 
-fn round_floats(v: &mut Value) {
-    match v {
-        Value::Number(n) if !(n.is_i64() || n.is_u64()) => {
-            if let Some(f) = n.as_f64()
-                && let Some(m) = serde_json::Number::from_f64(r6(f))
-            {
-                *n = m;
-            }
+/// serde_json's pretty formatter, with every float rounded to 6 decimals as it is written: the
+/// diff streams out without an intermediate `serde_json::Value` (which doubled peak memory on the
+/// national set).
+struct Rounding<'a>(PrettyFormatter<'a>);
+
+impl Formatter for Rounding<'_> {
+    fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        let r = r6(value);
+        if !r.is_finite() {
+            return w.write_all(b"null");
         }
-        Value::Array(a) => a.iter_mut().for_each(round_floats),
-        Value::Object(o) => o.values_mut().for_each(round_floats),
-        _ => {}
+        // Like serde_json: integral values keep a `.0`.
+        if r.fract() == 0.0 && r.abs() < 1e15 {
+            write!(w, "{r:.1}")
+        } else {
+            write!(w, "{r}")
+        }
+    }
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
     }
 }
 
 /// The diff as pretty JSON (areas in km², rounded to 6 decimals), with a trailing newline.
 pub fn render_json(d: &RuleSetDiff) -> String {
-    let mut v = serde_json::to_value(d).unwrap_or(Value::Null);
-    round_floats(&mut v);
-    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut out, Rounding(PrettyFormatter::new()));
+    // Serialising plain data into memory cannot fail; an empty report would show if it did.
+    if d.serialize(&mut ser).is_err() {
+        out.clear();
+    }
+    out.push(b'\n');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn cell(s: &str) -> String {
