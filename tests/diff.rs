@@ -653,3 +653,26 @@ fn expected_replay() -> (usize, BTreeMap<&'static str, BTreeMap<&'static str, us
         ]),
     )
 }
+
+#[test]
+fn conditions_and_exemptions_have_a_direction() {
+    let a = with_level(
+        "level \"测试\" applies to city 3201 {\n  clause D 空间布局约束 \"d\"\n    when in_park\n    forbid\n  clause E 空间布局约束 \"e\"\n    when nature == 新建\n    forbid\n    unless exemption == 民生基础设施\n  clause F 空间布局约束 \"f\"\n    when nature == 新建\n    forbid\n    unless exemption == 民生基础设施 review \"核实\"\n  clause G 空间布局约束 \"g\"\n    when nature == 新建\n    forbid\n    unless exemption in [民生基础设施]\n}\n",
+    );
+    let b = with_level(
+        "level \"测试\" applies to city 3201 {\n  clause D 空间布局约束 \"d\"\n    forbid\n  clause E 空间布局约束 \"e\"\n    when nature == 新建\n    forbid\n  clause F 空间布局约束 \"f\"\n    when nature == 新建\n    forbid\n    unless exemption == 民生基础设施\n  clause G 空间布局约束 \"g\"\n    when nature == 新建\n    forbid\n    unless exemption in [民生基础设施, 军事国防]\n}\n",
+    );
+    let d = diff::diff_rule_sets(&a, &b, &DiffOptions::default()).unwrap();
+    let get = |id: &str| d.clauses.changed.iter().find(|c| c.new.id == id).unwrap();
+    // The `when` removed: the ban now applies to every project.
+    assert_eq!(get("D").direction, Direction::Tightened);
+    assert_eq!(get("D").items[0].kind, ChangeKind::Condition);
+    // The exemption removed.
+    assert_eq!(get("E").direction, Direction::Tightened);
+    assert_eq!(get("E").items[0].kind, ChangeKind::Exemptions);
+    // The exemption no longer needs a person's check.
+    assert_eq!(get("F").direction, Direction::Loosened);
+    // A wider exemption list.
+    assert_eq!(get("G").direction, Direction::Loosened);
+    assert_eq!(get("G").items[0].kind, ChangeKind::ValueList);
+}
