@@ -125,18 +125,15 @@ fn shares(list: &[Share]) -> String {
                 "{} {} ({})",
                 s.unit.code,
                 f3(s.km2),
-                TYPE_LABELS[type_slot(s)]
+                short_label(s.unit.unit_type)
             )
         })
         .collect::<Vec<_>>()
         .join("; ")
 }
 
-fn type_slot(s: &Share) -> usize {
-    TYPE_KEYS
-        .iter()
-        .position(|k| *k == type_key(s.unit.unit_type))
-        .unwrap_or(0)
+fn short_label(t: crate::compile::ruleset::UnitType) -> &'static str {
+    t.label().trim_end_matches("单元")
 }
 
 fn type_key(t: crate::compile::ruleset::UnitType) -> &'static str {
