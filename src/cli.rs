@@ -3,6 +3,7 @@
 mod batch;
 mod check;
 mod compile;
+mod diff;
 mod lint;
 mod locate;
 mod serve;
@@ -108,6 +109,11 @@ pub enum Command {
         #[arg(long)]
         tests: Option<PathBuf>,
     },
+    /// Compare two versions of a rule set: type areas, area moved between types, units added,
+    /// removed, re-typed or re-shaped, and clauses kept, tightened, loosened, added or dropped.
+    ///
+    /// Exit code: 0 compared, 2 an input could not be used. See docs/diff.md.
+    Diff(diff::DiffArgs),
     /// Check a rule set for errors and warnings without evaluating anything.
     Lint {
         /// Rule-set directory.
@@ -183,6 +189,7 @@ pub fn run(cli: Cli) -> i32 {
             log.as_deref(),
         ),
         Command::Batch(args) => batch::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Lint { rules } => lint::run(&rules),
         Command::Test { rules, tests } => test::run(&rules, tests.as_deref()),
         Command::Stats(args) => stats::run(&args),

@@ -32,6 +32,7 @@
 pub mod batch;
 pub mod compile;
 pub mod crs;
+pub mod diff;
 pub mod eval;
 pub mod index;
 pub mod load;
