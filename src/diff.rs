@@ -29,7 +29,9 @@ pub use areas::{AreaRow, AreaTable};
 pub use clauses::{
     ChangeItem, ChangeKind, ClauseChange, ClauseDiff, ClauseRef, Direction, DroppedProtection,
 };
-pub use render::{render_csv, render_json, render_markdown};
+pub use render::{
+    render_csv, render_json, render_markdown, render_replay_csv, render_replay_markdown,
+};
 pub use replay::{ClauseReplay, ReplaySummary, replay_counts};
 pub use transitions::{Overlay, TransitionMatrix, UnitChanges, UnitPair, UnitRef};
 

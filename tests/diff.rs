@@ -676,3 +676,96 @@ fn conditions_and_exemptions_have_a_direction() {
     assert_eq!(get("G").direction, Direction::Loosened);
     assert_eq!(get("G").items[0].kind, ChangeKind::ValueList);
 }
+
+/// `--replay-log`: the projects a bureau screened, re-checked under the new version.
+#[test]
+fn replay_from_a_screening_log_counts_what_the_update_changes() {
+    let dir = std::env::temp_dir().join(format!("zonecheck-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("screenings.db");
+    let mut projects: Vec<String> = std::fs::read_dir("examples/projects")
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    projects.sort();
+    let mut args = vec![
+        "check",
+        "--rules",
+        "rules/nanjing",
+        "--log",
+        db.to_str().unwrap(),
+    ];
+    args.extend(projects.iter().map(String::as_str));
+    let status = Command::new(env!("CARGO_BIN_EXE_zonecheck"))
+        .args(&args)
+        .output()
+        .unwrap()
+        .status;
+    assert!(matches!(status.code(), Some(0 | 1 | 3)), "{status:?}");
+
+    let log = db.to_str().unwrap();
+    let (md, err, code) = run(&[
+        "diff",
+        "rules/nanjing",
+        "rules/nanjing-2026",
+        "--replay-log",
+        log,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(md.contains("重放项目 15 个"), "{md}");
+    // U-ZJS-01 (a ban in the 紫金山 priority unit) is dropped: the hotel (08) was violating it.
+    assert!(md.contains("| U-ZJS-01 |"), "{md}");
+
+    let (json, err, code) = run(&[
+        "diff",
+        "rules/nanjing",
+        "rules/nanjing-2026",
+        "--format",
+        "json",
+        "--replay-log",
+        log,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let replay = &v["replay"];
+    assert_eq!(replay["projects"], 15);
+    // The same counts as replaying the project files directly.
+    let direct = diff::replay_counts(
+        old(),
+        new(),
+        projects.iter().map(|p| {
+            serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(p).unwrap()).unwrap()
+        }),
+    );
+    assert_eq!(replay, &serde_json::to_value(&direct).unwrap());
+    assert_eq!(
+        replay["by_clause"]["U-ZJS-01"]["transitions"]["violated→not_applicable"],
+        1
+    );
+
+    let (csv, _, code) = run(&[
+        "diff",
+        "rules/nanjing",
+        "rules/nanjing-2026",
+        "--format",
+        "csv",
+        "--replay-log",
+        log,
+    ]);
+    assert_eq!(code, 0);
+    assert!(csv.contains("replay,projects,,,,,,15,"), "{csv}");
+
+    // A log that is not there is an error, and is not created.
+    let missing = dir.join("nope.db");
+    let (_, err, code) = run(&[
+        "diff",
+        "rules/nanjing",
+        "rules/nanjing-2026",
+        "--replay-log",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("E-LOG"), "{err}");
+    assert!(!missing.exists());
+    std::fs::remove_dir_all(&dir).ok();
+}

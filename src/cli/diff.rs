@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use zonecheck::RuleSet;
 use zonecheck::diff::{
-    DiffOptions, Grouping, diff_rule_sets, render_csv, render_json, render_markdown,
+    DiffOptions, Grouping, ReplaySummary, diff_rule_sets, render_csv, render_json, render_markdown,
+    render_replay_csv, render_replay_markdown, replay_counts,
 };
+use zonecheck::log::{Filter, ScreeningLog};
 
 use super::EXIT_UNUSABLE;
 
@@ -38,6 +40,35 @@ pub struct DiffArgs {
     /// Write the report here instead of standard output.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Re-check the projects of this screening log (`check/batch/serve --log`) under both
+    /// versions and count the verdicts and clause outcomes that change.
+    #[arg(long)]
+    pub replay_log: Option<PathBuf>,
+}
+
+/// Replays a screening log's projects under both versions.
+fn replay(log: &Path, old: &RuleSet, new: &RuleSet) -> Result<ReplaySummary, String> {
+    let log = ScreeningLog::open_existing(log).map_err(|e| {
+        format!(
+            "error[{}]: {e}{}\n",
+            e.code(),
+            e.help()
+                .map_or_else(String::new, |h| format!("\n  help: {h}"))
+        )
+    })?;
+    let mut failure = None;
+    let projects = log.projects(&Filter::default()).map_while(|r| match r {
+        Ok(p) => Some(p.project),
+        Err(e) => {
+            failure = Some(format!("error[{}]: {e}\n", e.code()));
+            None
+        }
+    });
+    let summary = replay_counts(old, new, projects);
+    match failure {
+        Some(f) => Err(f),
+        None => Ok(summary),
+    }
 }
 
 fn load(path: &Path) -> Result<RuleSet, String> {
@@ -88,10 +119,39 @@ pub fn run(args: &DiffArgs) -> i32 {
             return EXIT_UNUSABLE;
         }
     };
-    let text = match args.format {
-        DiffFormat::Md => render_markdown(&diff),
-        DiffFormat::Json => render_json(&diff),
-        DiffFormat::Csv => render_csv(&diff),
+    let replayed = match &args.replay_log {
+        None => None,
+        Some(log) => match replay(log, &old, &new) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprint!("{e}");
+                return EXIT_UNUSABLE;
+            }
+        },
+    };
+    let shown = args
+        .replay_log
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let text = match (args.format, &replayed) {
+        (DiffFormat::Md, None) => render_markdown(&diff),
+        (DiffFormat::Md, Some(r)) => render_markdown(&diff) + &render_replay_markdown(r, &shown),
+        (DiffFormat::Json, None) => render_json(&diff),
+        (DiffFormat::Json, Some(r)) => {
+            match serde_json::from_str::<serde_json::Value>(&render_json(&diff)) {
+                Ok(serde_json::Value::Object(mut m)) => {
+                    m.insert(
+                        "replay".into(),
+                        serde_json::to_value(r).unwrap_or(serde_json::Value::Null),
+                    );
+                    serde_json::to_string_pretty(&m).unwrap_or_default() + "\n"
+                }
+                _ => render_json(&diff),
+            }
+        }
+        (DiffFormat::Csv, None) => render_csv(&diff),
+        (DiffFormat::Csv, Some(r)) => render_csv(&diff) + &render_replay_csv(r),
     };
     match &args.output {
         Some(path) => match std::fs::write(path, text) {

@@ -743,3 +743,92 @@ pub fn render_csv(d: &RuleSetDiff) -> String {
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
+
+/// The replay section in Markdown: verdict changes and the clauses whose outcomes changed.
+pub fn render_replay_markdown(r: &super::ReplaySummary, source: &str) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "\n## 重放：筛查日志中的项目在新版本下的结论（{source}）\n\n"
+    ));
+    out.push_str(&format!(
+        "重放项目 {} 个，结论改变 {} 个，无法按任一版本校验 {} 个。\n\n",
+        r.projects, r.verdict_changed, r.unusable
+    ));
+    out.push_str("| 旧结论 → 新结论 | 项目数 |\n|---|---:|\n");
+    for (pair, n) in &r.verdicts {
+        out.push_str(&format!("| {} | {n} |\n", pair.replace('→', " → ")));
+    }
+    if r.by_clause.is_empty() {
+        out.push_str("\n没有条款的结论因版本更新而改变。\n");
+    } else {
+        out.push_str("\n| 条款 | 结论改变的项目 | 变化 |\n|---|---:|---|\n");
+        for (id, c) in &r.by_clause {
+            let t: Vec<String> = c
+                .transitions
+                .iter()
+                .map(|(k, n)| format!("{} ×{n}", k.replace('→', " → ")))
+                .collect();
+            out.push_str(&format!("| {id} | {} | {} |\n", c.changed, t.join("；")));
+        }
+    }
+    out
+}
+
+/// The replay section as CSV rows (same ten columns as [`render_csv`], without its header).
+pub fn render_replay_csv(r: &super::ReplaySummary) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let mut row = |r: [String; 10]| {
+        let _ = w.write_record(&r);
+    };
+    let e = String::new;
+    row([
+        "replay".into(),
+        "projects".into(),
+        e(),
+        e(),
+        e(),
+        e(),
+        e(),
+        r.projects.to_string(),
+        e(),
+        format!(
+            "verdict changed: {}; unusable: {}",
+            r.verdict_changed, r.unusable
+        ),
+    ]);
+    for (pair, n) in &r.verdicts {
+        let (from, to) = pair.split_once('→').unwrap_or((pair.as_str(), ""));
+        row([
+            "replay".into(),
+            "verdict".into(),
+            e(),
+            from.into(),
+            to.into(),
+            e(),
+            e(),
+            n.to_string(),
+            e(),
+            e(),
+        ]);
+    }
+    for (id, c) in &r.by_clause {
+        for (pair, n) in &c.transitions {
+            let (from, to) = pair.split_once('→').unwrap_or((pair.as_str(), ""));
+            row([
+                "replay".into(),
+                "clause".into(),
+                id.clone(),
+                from.into(),
+                to.into(),
+                e(),
+                e(),
+                n.to_string(),
+                e(),
+                e(),
+            ]);
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
