@@ -144,3 +144,41 @@ fn broken_test_files_name_the_file_and_field() {
         std::fs::remove_dir_all(&d).ok();
     }
 }
+
+#[test]
+fn the_shipped_nanjing_2026_tests_pass() {
+    let out = zonecheck(&["test", "rules/nanjing-2026"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("test result: ok. 24 passed; 0 failed"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// What a rule author sees when running the 2024 expectations against the 2026 draft: exactly
+/// the answers the update changes (rules/nanjing-2026/CHANGES.md).
+#[test]
+fn old_expectations_against_the_new_version_show_what_changed() {
+    let out = zonecheck(&[
+        "test",
+        "rules/nanjing-2026",
+        "--tests",
+        "rules/nanjing/tests",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("clause U-ZJS-01: expected violated, got not in the rule set"),
+        "{t}"
+    );
+    assert!(
+        t.contains("units: expected ZH32011830001, got ZH32011820002"),
+        "{t}"
+    );
+    assert!(
+        t.contains("clause YB-KJ-01: expected violated, got not_applicable"),
+        "{t}"
+    );
+    assert!(t.contains("19 passed; 3 failed; 0 errors"), "{t}");
+}
