@@ -10,6 +10,7 @@ pub mod logic;
 pub mod project;
 pub mod screen;
 pub mod uncertainty;
+pub mod validity;
 
 use std::collections::BTreeMap;
 

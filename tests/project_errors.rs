@@ -968,3 +968,47 @@ fn declared_accuracy_is_read_in_metres() {
     let errs = errors(&with(|v| v["accuracy_m"] = json!("5 t/a")));
     only(&errs, "accuracy_m", "measures");
 }
+
+// ── large site boundaries (indexed validity check) ──────────────────────────────────────────
+
+fn big_ring(n: usize) -> Vec<Value> {
+    let mut ring: Vec<Value> = (0..n)
+        .map(|i| {
+            let a = std::f64::consts::TAU * i as f64 / n as f64;
+            json!([118.80 + 0.01 * a.cos(), 31.95 + 0.008 * a.sin()])
+        })
+        .collect();
+    ring.push(ring[0].clone());
+    ring
+}
+
+#[test]
+fn a_large_boundary_is_checked_like_a_small_one() {
+    let ring = big_ring(30_000);
+    let p = parse_project(
+        &location(json!({"type": "Polygon", "coordinates": [ring.clone()]})),
+        schema(),
+    )
+    .unwrap();
+    assert!(matches!(p.location, geo::Geometry::Polygon(_)));
+    // Two far-apart vertices swapped: the boundary crosses itself, and the message says where.
+    let mut twisted = ring;
+    twisted.swap(1000, 16_000);
+    let errs = errors(&location(
+        json!({"type": "Polygon", "coordinates": [twisted]}),
+    ));
+    let e = only(
+        &errs,
+        "location.coordinates",
+        "crosses or touches itself at (118.",
+    );
+    assert!(help(e).contains("must not cross itself"), "{e:?}");
+    // Two large overlapping parts.
+    let shifted: Vec<Value> = big_ring(20_000)
+        .iter()
+        .map(|c| json!([c[0].as_f64().unwrap() + 0.005, c[1]]))
+        .collect();
+    let errs = errors(&location(json!({"type": "MultiPolygon",
+        "coordinates": [[big_ring(20_000)], [shifted]]})));
+    has(&errs, "location.coordinates", "parts cross");
+}
