@@ -130,8 +130,8 @@ fn b64(bytes: &[u8]) -> String {
 /// The example shapefile (.shp, .shx, .dbf, .prj) as a .zip, the way the page uploads it.
 fn shapefile_zip() -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for ext in ["shp", "shx", "dbf", "prj"] {
         zip.start_file(format!("site.{ext}"), options).unwrap();
         zip.write_all(&std::fs::read(root().join(format!("examples/sites/site.{ext}"))).unwrap())
@@ -149,7 +149,11 @@ fn site_uploads() -> Vec<(&'static str, String, Vec<u8>)> {
         ("shapefile", "site.zip".into(), shapefile_zip()),
         ("kml", "site.kml".into(), read("site.kml")),
         ("table", "site-table.txt".into(), read("site-table.txt")),
-        ("land_txt", "site-baopan.txt".into(), read("site-baopan.txt")),
+        (
+            "land_txt",
+            "site-baopan.txt".into(),
+            read("site-baopan.txt"),
+        ),
     ]
 }
 
@@ -187,12 +191,19 @@ fn the_endpoints_the_page_uses() {
     ] {
         let (status, headers, body) = s.get(path);
         assert_eq!(status, 200, "{path}");
-        assert!(header(&headers, "content-type").unwrap().starts_with(ty), "{path}");
+        assert!(
+            header(&headers, "content-type").unwrap().starts_with(ty),
+            "{path}"
+        );
         assert!(!body.is_empty());
         assert!(!body.contains("https://"), "{path} refers to another site");
     }
     let (_, headers, _) = s.get("/");
-    assert!(header(&headers, "content-security-policy").unwrap().contains("default-src 'self'"));
+    assert!(
+        header(&headers, "content-security-policy")
+            .unwrap()
+            .contains("default-src 'self'")
+    );
 
     // The GB/T 4754-2017 tree.
     let (status, _, body) = s.get("/v1/industries");
@@ -236,7 +247,17 @@ fn the_endpoints_the_page_uses() {
     let schema: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
         schema["pollutants"],
-        json!(["SO2", "NOx", "颗粒物", "VOCs", "COD", "氨氮", "总磷", "总氮", "重金属"])
+        json!([
+            "SO2",
+            "NOx",
+            "颗粒物",
+            "VOCs",
+            "COD",
+            "氨氮",
+            "总磷",
+            "总氮",
+            "重金属"
+        ])
     );
     let fact = |name: &str| -> Value {
         schema["facts"]
@@ -251,7 +272,12 @@ fn the_endpoints_the_page_uses() {
     assert_eq!(fact("coal_boiler_t_h")["unit"], "t/h");
     assert_eq!(fact("major_hazard")["type"], "bool");
     assert_eq!(fact("fuel")["type"], "enum");
-    assert!(fact("fuel")["values"].as_array().unwrap().contains(&json!("天然气")));
+    assert!(
+        fact("fuel")["values"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("天然气"))
+    );
     assert_eq!(fact("hazardous_storage")["type"], "set");
     assert_eq!(fact("exemption")["description"], "申报的豁免情形");
     assert!(
@@ -264,10 +290,9 @@ fn the_endpoints_the_page_uses() {
 
     // Every example site format, uploaded, gives the units the GeoJSON location gives.
     let mut base = example("03-jiangning-retrofit-satisfied.json");
-    let geojson: Value = serde_json::from_slice(
-        &std::fs::read(root().join("examples/sites/site.geojson")).unwrap(),
-    )
-    .unwrap();
+    let geojson: Value =
+        serde_json::from_slice(&std::fs::read(root().join("examples/sites/site.geojson")).unwrap())
+            .unwrap();
     base["location"] = geojson["geometry"].clone();
     let (status, _, body) = s.post("/v1/check", &base);
     assert_eq!(status, 200, "{body}");
@@ -302,13 +327,15 @@ fn the_endpoints_the_page_uses() {
         assert_eq!(header(&headers, "content-type"), Some("application/json"));
         problem_fields(&body)
     };
-    let kml = json!({"format": "kml", "filename": "bad.kml", "data_base64": b64(b"<kml><Placemark>")});
+    let kml =
+        json!({"format": "kml", "filename": "bad.kml", "data_base64": b64(b"<kml><Placemark>")});
     assert_eq!(broken(kml.clone(), &[]), ["site"]);
     assert_eq!(
         broken(kml, &[("industry", json!(["X9999"]))]),
         ["site", "industry[0]"]
     );
-    let zip_not = json!({"format": "shapefile", "filename": "site.zip", "data_base64": b64(b"not a zip")});
+    let zip_not =
+        json!({"format": "shapefile", "filename": "site.zip", "data_base64": b64(b"not a zip")});
     assert_eq!(broken(zip_not, &[]), ["site"]);
     assert_eq!(
         broken(json!({"format": "docx", "data_base64": "@@"}), &[]),
@@ -316,7 +343,11 @@ fn the_endpoints_the_page_uses() {
     );
     let table = json!({"format": "table", "filename": "t.txt",
         "data_base64": b64(b"J1,3549035.64,386528.49\nJ2,3549235.64,386528.49\nJ3,3549265.64,386678.49\n")});
-    assert_eq!(broken(table.clone(), &[]), ["site"], "metres without a declared crs");
+    assert_eq!(
+        broken(table.clone(), &[]),
+        ["site"],
+        "metres without a declared crs"
+    );
     assert_eq!(broken(table, &[("crs", json!("北京54"))]), ["crs"]);
     let wkt = json!({"format": "wkt", "filename": "a.wkt", "data_base64": b64(b"SRID=4490;POINT (118.8 32.06)")});
     assert_eq!(
@@ -370,7 +401,7 @@ fn the_endpoints_the_page_uses() {
 
 // ---- WebDriver ----------------------------------------------------------------------------
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a5a3-4db4-8e0e-f9d63c7f2fc9";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -493,7 +524,10 @@ impl Browser {
             "/element",
             Some(json!({"using": "css selector", "value": css})),
         );
-        v[ELEMENT_KEY].as_str().unwrap().to_string()
+        v[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("find `{css}`: {v}"))
+            .to_string()
     }
 
     fn click(&self, css: &str) {
@@ -524,9 +558,8 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let v = self.js(script, json!([]));
-            let truthy = !matches!(&v, Value::Null | Value::Bool(false))
-                && v != json!("")
-                && v != json!(0);
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
             if truthy {
                 return v;
             }
@@ -587,7 +620,10 @@ fn browser_available() -> bool {
 /// Loads the page fresh and waits until it has read the schema and the industry tree.
 fn open_page(b: &Browser, s: &Server) {
     b.goto(&format!("{}/", s.base));
-    b.wait_for("return document.body.dataset.ready === 'true'", "the page to load");
+    b.wait_for(
+        "return document.body.dataset.ready === 'true'",
+        "the page to load",
+    );
 }
 
 /// Picks an industry by typing into the picker and clicking the matching class.
@@ -634,7 +670,10 @@ fn fill_emissions_and_facts(b: &Browser, p: &Value) {
 /// Submits and waits for the report in the frame; returns (verdict class, violated clause ids,
 /// needs-review clause ids).
 fn submit_and_read_report(b: &Browser) -> (String, Vec<String>, Vec<String>) {
-    b.js("document.getElementById('report').removeAttribute('srcdoc'); return true", json!([]));
+    b.js(
+        "document.getElementById('report').removeAttribute('srcdoc'); return true",
+        json!([]),
+    );
     b.click("#submit");
     b.wait_for(
         "const f = document.getElementById('report');
@@ -716,16 +755,18 @@ fn the_self_check_page_in_headless_chromium() {
     pick_industry(&b, "汽车零部件", "C3670");
     fill_emissions_and_facts(&b, &p03);
     let (verdict, violated, review) = submit_and_read_report(&b);
-    assert_eq!(verdict, "verdict verdict-satisfied", "{violated:?} {review:?}");
+    assert_eq!(
+        verdict, "verdict verdict-satisfied",
+        "{violated:?} {review:?}"
+    );
     b.screenshot("03-project-03-report.png");
 
     // 3. The same project with its site uploaded as a 电子报盘 TXT (GBK) through the file
     //    input: the verdict /v1/check gives for the same site as GeoJSON.
     let mut expected = p03.clone();
-    let geojson: Value = serde_json::from_slice(
-        &std::fs::read(root().join("examples/sites/site.geojson")).unwrap(),
-    )
-    .unwrap();
+    let geojson: Value =
+        serde_json::from_slice(&std::fs::read(root().join("examples/sites/site.geojson")).unwrap())
+            .unwrap();
     expected["location"] = geojson["geometry"].clone();
     let (status, _, body) = s.post("/v1/check", &expected);
     assert_eq!(status, 200, "{body}");
@@ -795,9 +836,18 @@ fn the_self_check_page_in_headless_chromium() {
         shown["industry"].as_str().unwrap().contains("X9999"),
         "{shown}"
     );
-    assert!(shown["site"].as_str().unwrap().contains("outside China"), "{shown}");
-    assert!(shown["summary"].as_str().unwrap().contains("行业类别"), "{shown}");
-    assert!(shown["summary"].as_str().unwrap().contains("项目位置"), "{shown}");
+    assert!(
+        shown["site"].as_str().unwrap().contains("outside China"),
+        "{shown}"
+    );
+    assert!(
+        shown["summary"].as_str().unwrap().contains("行业类别"),
+        "{shown}"
+    );
+    assert!(
+        shown["summary"].as_str().unwrap().contains("项目位置"),
+        "{shown}"
+    );
     assert_eq!(shown["result_hidden"], true);
     assert_eq!(shown["industry_invalid"], true);
     b.screenshot("06-errors.png");

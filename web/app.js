@@ -488,6 +488,26 @@
     return field;
   }
 
+  // Chinese for the service's most common messages; the original (with its help) follows.
+  const ZH = [
+    [/^is missing/, () => "未填写"],
+    [/^is empty/, () => "不能为空"],
+    [/`([^`]*)` is not a GB\/T 4754-2017 industry code/, (m) => "“" + m[1] + "”不是国民经济行业分类（GB/T 4754-2017）中的代码"],
+    [/(\[[^\]]*\]) is outside China/, (m) => "坐标 " + m[1] + " 不在中国境内，请检查经纬度是否填反、坐标系是否选对"],
+    [/`([^`]*)` is not a number/, (m) => "“" + m[1] + "”不是数字"],
+    [/crosses itself|self-intersect/, () => "地块边界自相交，请检查点的顺序"],
+    [/unknown construction nature/, () => "建设性质不正确"],
+  ];
+
+  function explain(p) {
+    const original = p.message + (p.help ? "（" + p.help + "）" : "");
+    for (const [re, f] of ZH) {
+      const m = re.exec(p.message || "");
+      if (m) return [f(m), original];
+    }
+    return [original, ""];
+  }
+
   function matches(prefix, field) {
     return field === prefix || field.startsWith(prefix + ".") || field.startsWith(prefix + "[");
   }
@@ -521,7 +541,7 @@
     let first = null;
     for (const p of problems) {
       const target = targetFor(p.field);
-      const msg = p.message + (p.help ? "（" + p.help + "）" : "");
+      const [msg, detail] = explain(p);
       if (target) {
         target.classList.add("invalid");
         // Site problems go under the whole site block, not under one of its inputs.
@@ -531,7 +551,7 @@
           slot = holder ? holder.querySelector(".field-error") : null;
         }
         if (slot) {
-          slot.append(el("div", { class: "error-line", "data-for": p.field, text: msg }));
+          slot.append(el("div", { class: "error-line", "data-for": p.field }, msg, detail ? el("span", { class: "detail", text: " " + detail }) : null));
         }
         if (!first) first = target;
       }
@@ -544,7 +564,7 @@
           if (focusable) focusable.focus({ preventScroll: true });
         }
       });
-      list.append(el("li", {}, link, "：" + msg));
+      list.append(el("li", {}, link, "：" + msg, detail ? el("span", { class: "detail", text: " " + detail }) : null));
     }
     const s = $("summary");
     s.textContent = "";
@@ -565,9 +585,13 @@
     state.lastLabel = label;
     const doc = new DOMParser().parseFromString(html, "text/html");
     const verdict = doc.querySelector(".verdict");
+    const labelEl = doc.querySelector(".verdict-label");
+    const counts = doc.querySelector(".verdict .counts");
     const banner = $("verdict");
     banner.className = "verdict-banner " + (verdict ? verdict.className.replace("verdict ", "") : "");
-    banner.textContent = verdict ? verdict.textContent : "";
+    banner.textContent = "";
+    if (labelEl) banner.append(el("span", { class: "verdict-text", text: labelEl.textContent }));
+    if (counts) banner.append(el("span", { class: "verdict-counts", text: counts.textContent }));
     const frame = $("report");
     frame.onload = () => {
       try {
