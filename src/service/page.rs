@@ -210,10 +210,9 @@ pub async fn report_html(
         Err(_) => return Err(ApiError::eval_timeout(limit.as_millis())),
     };
     let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
-    if download {
-        if let Ok(v) = HeaderValue::from_str(&content_disposition(&label)) {
-            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-        }
+    // The value is ASCII by construction, so it always converts.
+    if download && let Ok(v) = HeaderValue::from_str(&content_disposition(&label)) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
 }

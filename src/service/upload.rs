@@ -232,7 +232,7 @@ mod tests {
             "site": {"format": "pdf", "data_base64": "!!"}}));
         assert_eq!(f, ["site.format", "site.data_base64"]);
         let f = fields(
-            json!({"nature": "新建", "industry": ["C2614"], "crs": "火星",
+            json!({"nature": "新建", "industry": ["C2614"], "crs": "西安80",
             "site": {"format": "wkt", "data_base64": b64("POINT (118.8 32.06)")}}),
         );
         assert_eq!(f, ["crs", "name"]);
