@@ -22,8 +22,10 @@
 pub mod body;
 pub mod errors;
 pub mod limits;
+pub mod page;
 pub mod routes;
 pub mod state;
+pub mod upload;
 
 use std::future::Future;
 use std::path::PathBuf;

@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use super::body::JsonBody;
 use super::errors::ApiError;
 use super::limits::check_vertices;
+use super::page;
 use super::state::{ActiveRuleSet, ServiceState};
+use super::upload::expand_site;
 use crate::compile::{Effect, UnitType};
 use crate::eval::evaluate;
 use crate::eval::project::project_from_value;
@@ -34,6 +36,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/openapi.json"),
+    ("GET", "/"),
+    ("GET", "/assets/app.js"),
+    ("GET", "/assets/style.css"),
+    ("GET", "/v1/industries"),
+    ("GET", "/v1/schema"),
+    ("POST", "/v1/report.html"),
 ];
 
 /// The service's router over its state.
@@ -48,6 +56,12 @@ pub fn router(state: Arc<ServiceState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
+        .route("/", get(page::index))
+        .route("/assets/app.js", get(page::app_js))
+        .route("/assets/style.css", get(page::style_css))
+        .route("/v1/industries", get(page::industries))
+        .route("/v1/schema", get(page::schema))
+        .route("/v1/report.html", post(page::report_html))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -117,6 +131,7 @@ async fn check(
     JsonBody(project): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let rules = state.rules.current();
+    let project = expand_site(project, &rules.rule_set.schema)?;
     check_vertices(&project, &state.limits)?;
     let mut report = evaluate_project(&state, Arc::clone(&rules), project).await?;
     if let Some(m) = report.as_object_mut() {
