@@ -149,6 +149,10 @@ pub enum Command {
         /// Longest evaluation of one project, milliseconds.
         #[arg(long, default_value_t = 10_000)]
         eval_timeout_ms: u64,
+        /// Append every evaluated project to this screening log (SQLite, docs/log.md); a
+        /// response is sent only once its record is durable.
+        #[arg(long)]
+        log: Option<PathBuf>,
     },
 }
 
@@ -202,6 +206,7 @@ pub fn run(cli: Cli) -> i32 {
             max_vertices,
             max_batch,
             eval_timeout_ms,
+            log,
         } => serve::run(serve::ServeArgs {
             rules,
             addr,
@@ -210,6 +215,7 @@ pub fn run(cli: Cli) -> i32 {
             max_vertices,
             max_batch,
             eval_timeout_ms,
+            log,
         }),
         Command::Locate { rules, points } => match load_rules(&rules) {
             Some(rs) => locate::run(&rs, &points),

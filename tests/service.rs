@@ -757,3 +757,48 @@ fn schemathesis_finds_no_failure_against_the_openapi_document() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--log`: every project the service evaluates (check, batch, the HTML report) is in the
+/// screening log before its answer goes out; bad projects are not screenings.
+#[test]
+fn every_evaluation_is_logged_before_it_is_answered() {
+    let dir = temp_dir("log");
+    let db = dir.join("screenings.db");
+    let server = Server::start(&["--log", db.to_str().unwrap()]);
+    let check = server.post_json("/v1/check", &example());
+    assert_eq!(check.status, 200);
+    let batch = json!({"projects": [point_project("a", 118.80, 32.06), {"name": "bad"}]});
+    assert_eq!(
+        server.post_json("/v1/batch", &batch.to_string()).status,
+        200
+    );
+    let html = server.post_json("/v1/report.html", &example());
+    assert_eq!(html.status, 200);
+    let log = zonecheck::log::ScreeningLog::open_existing(&db).unwrap();
+    assert_eq!(log.count().unwrap().0, 3);
+    let logged: Vec<_> = log
+        .projects(&zonecheck::log::Filter::default())
+        .map(|p| p.unwrap())
+        .collect();
+    assert_eq!(logged[0].project["id"], "NJ-2024-002");
+    assert_eq!(logged[0].verdict, zonecheck::eval::Outcome::Violated);
+    drop(server);
+
+    // A log that cannot be opened stops the service from starting.
+    let out = Command::new(env!("CARGO_BIN_EXE_zonecheck"))
+        .current_dir(root())
+        .args([
+            "serve",
+            "--rules",
+            "rules/nanjing",
+            "--addr",
+            "127.0.0.1:0",
+            "--log",
+        ])
+        .arg(dir.join("no/such/dir/log.db"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E-LOG-OPEN"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -19,6 +19,7 @@ pub struct ServeArgs {
     pub max_vertices: usize,
     pub max_batch: usize,
     pub eval_timeout_ms: u64,
+    pub log: Option<PathBuf>,
 }
 
 /// The admin token: from the file if given, else `ZONECHECK_ADMIN_TOKEN`, else none (admin
@@ -70,6 +71,17 @@ pub fn run(args: ServeArgs) -> i32 {
             return EXIT_UNUSABLE;
         }
     };
+    let log = match args.log.as_deref().map(zonecheck::log::ScreeningLog::open) {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            eprintln!("error[{}]: {e}", e.code());
+            if let Some(h) = e.help() {
+                eprintln!("  help: {h}");
+            }
+            return EXIT_UNUSABLE;
+        }
+    };
     let Some(rule_set) = super::load_rules(&args.rules) else {
         return EXIT_UNUSABLE;
     };
@@ -83,7 +95,7 @@ pub fn run(args: ServeArgs) -> i32 {
             eval_timeout: Duration::from_millis(args.eval_timeout_ms),
         },
     };
-    let state = ServiceState::with_rule_set(config, rule_set);
+    let state = ServiceState::with_parts(config, rule_set, log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -183,6 +183,7 @@ pub async fn report_html(
     check_vertices(&project, &state.limits)?;
     let limit = state.limits.eval_timeout;
     let slots = Arc::clone(&state.eval_slots);
+    let state = Arc::clone(&state);
     let work = async move {
         let permit = slots
             .acquire_owned()
@@ -194,6 +195,7 @@ pub async fn report_html(
             let rs = &rules.rule_set;
             let p = project_from_value(&project, &rs.schema).map_err(|e| ApiError::project(&e))?;
             let a = evaluate(rs, &p);
+            state.record(&a, &p, &project)?;
             let label = a
                 .project
                 .id

@@ -98,12 +98,13 @@ async fn rulesets(State(state): State<Arc<ServiceState>>) -> Json<Value> {
 /// Parses and evaluates one project on a blocking thread, within the evaluation time limit
 /// (waiting for a free evaluation slot included). Returns the JSON report.
 async fn evaluate_project(
-    state: &ServiceState,
+    state: &Arc<ServiceState>,
     rules: Arc<ActiveRuleSet>,
     project: Value,
 ) -> Result<Value, ApiError> {
     let limit = state.limits.eval_timeout;
     let slots = Arc::clone(&state.eval_slots);
+    let state = Arc::clone(state);
     let work = async move {
         let permit = slots
             .acquire_owned()
@@ -115,7 +116,9 @@ async fn evaluate_project(
             let _permit = permit;
             let p = project_from_value(&project, &rules.rule_set.schema)
                 .map_err(|e| ApiError::project(&e))?;
-            Ok(to_json_value(&evaluate(&rules.rule_set, &p)))
+            let a = evaluate(&rules.rule_set, &p);
+            state.record(&a, &p, &project)?;
+            Ok(to_json_value(&a))
         })
         .await
         .map_err(|e| ApiError::internal(format!("the evaluation failed: {e}")))?

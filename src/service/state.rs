@@ -106,6 +106,9 @@ pub struct ServiceState {
     /// One permit per concurrent evaluation (the number of cores): evaluation is CPU-bound, and
     /// waiting for a permit is cheap, while a blocking thread per queued request is not.
     pub eval_slots: Arc<Semaphore>,
+    /// The screening log every evaluation is appended to, if one was given (`--log`). A SQLite
+    /// connection serves one writer at a time; appends are short (one transaction each).
+    pub log: Option<std::sync::Mutex<crate::log::ScreeningLog>>,
 }
 
 impl ServiceState {
@@ -120,6 +123,15 @@ impl ServiceState {
 
     /// Builds the state around an already loaded rule set.
     pub fn with_rule_set(config: Config, rule_set: RuleSet) -> Arc<Self> {
+        Self::with_parts(config, rule_set, None)
+    }
+
+    /// Builds the state around a loaded rule set and, optionally, a screening log.
+    pub fn with_parts(
+        config: Config,
+        rule_set: RuleSet,
+        log: Option<crate::log::ScreeningLog>,
+    ) -> Arc<Self> {
         let slots = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         Arc::new(ServiceState {
             limits: config.limits,
@@ -127,7 +139,40 @@ impl ServiceState {
             rules: RuleSetHolder::new(rule_set),
             reload_lock: Mutex::new(()),
             eval_slots: Arc::new(Semaphore::new(slots)),
+            log: log.map(std::sync::Mutex::new),
         })
+    }
+
+    /// Appends a screening to the log, if there is one; the answer must not go out unless this
+    /// succeeded (a record is acknowledged only once durable).
+    ///
+    /// # Errors
+    /// The log could not be written (503 `E-LOG-WRITE`).
+    pub fn record(
+        &self,
+        assessment: &crate::eval::Assessment,
+        project: &crate::eval::Project,
+        json: &serde_json::Value,
+    ) -> Result<(), super::errors::ApiError> {
+        let Some(log) = &self.log else {
+            return Ok(());
+        };
+        let meta = crate::log::RecordMeta::new(crate::log::Source::Service, project, json.clone());
+        let failed = |why: String| {
+            super::errors::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "E-LOG-WRITE",
+                format!(
+                    "the screening could not be recorded in the log, so no answer is given: {why}"
+                ),
+            )
+        };
+        let log = log
+            .lock()
+            .map_err(|_| failed("the log is unusable after an earlier failure".into()))?;
+        log.append(assessment, &meta)
+            .map(|_| ())
+            .map_err(|e| failed(e.to_string()))
     }
 
     /// The configured rule-set path.
