@@ -155,6 +155,11 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
     let mut review_from_notes = false;
     let exact_units = touches.len();
     let uncertain_units = position_uncertain_units(rules, project, &mut touches);
+    // Every unit within reach is uncertain and none was added from around the site: the
+    // shifted site may lie outside the rule set's units altogether.
+    let may_leave_coverage = !uncertain_units.is_empty()
+        && touches.iter().all(|t| uncertain_units.contains(&t.unit))
+        && touches.len() == exact_units;
 
     let units: Vec<TouchedUnit> = touches
         .iter()
@@ -184,7 +189,7 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
             format_value(project.accuracy_m, Dimension::Length),
             codes.join("、")
         ));
-        if units.iter().all(|u| u.position_uncertain) && touches.len() == exact_units {
+        if may_leave_coverage {
             // No other unit is within reach: the site may lie outside the rule set's units.
             notes.push(
                 "在位置精度范围内，项目可能位于本清单所有管控单元之外，需人工研判。".to_string(),
@@ -262,7 +267,11 @@ pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
     }
     // Where the site lies in none of its units for certain, it still lies in one of them: a
     // clause that applies through every one of them applies for certain.
-    if !touches.is_empty() && touches.iter().all(|t| uncertain_units.contains(&t.unit)) {
+    // (Not when the shifted site may lie outside every unit: then nothing applies for certain.)
+    if !may_leave_coverage
+        && !touches.is_empty()
+        && touches.iter().all(|t| uncertain_units.contains(&t.unit))
+    {
         for (via, certain) in applicable.values_mut() {
             *certain |= via.len() == touches.len();
         }

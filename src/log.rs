@@ -258,18 +258,35 @@ impl ScreeningLog {
         Ok(ScreeningLog { conn, path: shown })
     }
 
-    /// Opens an existing log, for reading it ([`ScreeningLog::stats`]); unlike
-    /// [`ScreeningLog::open`] it does not create one.
+    /// Opens an existing log read-only, for reading it ([`ScreeningLog::stats`],
+    /// [`ScreeningLog::projects`]): it neither creates, migrates nor locks it for writing, so an
+    /// archived read-only copy can be counted and a running writer is not held up.
     ///
     /// # Errors
-    /// [`LogError::Missing`] when there is no file at `path`, else as [`ScreeningLog::open`].
+    /// [`LogError::Missing`] when there is no file at `path`; a file that is not a zonecheck
+    /// log (an empty one included), one from a newer zonecheck, or one that needs migrating.
     pub fn open_existing(path: &Path) -> Result<ScreeningLog, LogError> {
         if !path.exists() {
             return Err(LogError::Missing {
                 path: path.to_path_buf(),
             });
         }
-        ScreeningLog::open(path)
+        let shown = path.display().to_string();
+        if path.is_dir() {
+            return Err(LogError::Open {
+                path: shown,
+                message: "it is a directory".into(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| schema::classify(&shown, &e))?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(|e| schema::classify(&shown, &e))?;
+        schema::check_readable(&conn, &shown)?;
+        Ok(ScreeningLog { conn, path: shown })
     }
 
     /// The path the log was opened with.

@@ -32,6 +32,8 @@ use crate::eval::{Assessment, Outcome, evaluate};
 /// Most test files read from one folder, and most tests in one file.
 const MAX_FILES: usize = 10_000;
 const MAX_TESTS_PER_FILE: usize = 10_000;
+/// Deepest folder nesting searched for test files.
+const MAX_DEPTH: usize = 8;
 
 /// What a test expects of one clause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,10 +165,27 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<SuiteError
     };
     for entry in entries.flatten() {
         let p = entry.path();
-        if p.is_dir() && depth < 8 {
-            collect_files(&p, out, errors, depth + 1);
-        } else if p.is_file() && p.extension().is_some_and(|e| e == "json") && out.len() < MAX_FILES
-        {
+        if p.is_dir() {
+            if depth >= MAX_DEPTH {
+                errors.push(err(
+                    &p,
+                    "(folder)",
+                    format!(
+                        "test folders nest deeper than {MAX_DEPTH} levels; its tests would not run"
+                    ),
+                ));
+            } else {
+                collect_files(&p, out, errors, depth + 1);
+            }
+        } else if p.is_file() && p.extension().is_some_and(|e| e == "json") {
+            if out.len() >= MAX_FILES {
+                errors.push(err(
+                    &p,
+                    "(file)",
+                    format!("more than {MAX_FILES} test files; split the suite"),
+                ));
+                return;
+            }
             out.push(p);
         }
     }
@@ -404,21 +423,27 @@ fn compare(rules: &RuleSet, a: &Assessment, expect: &Expect) -> Vec<Mismatch> {
         }
     }
     for (id, want) in &expect.clauses {
+        // A clause the rule set does not have is always reported: `not_applicable` must not
+        // pass for a typo or a dropped clause.
+        if !rules.clauses.iter().any(|c| &c.id == id) {
+            out.push(Mismatch {
+                what: format!("clause {id}"),
+                expected: want.show().into(),
+                actual: "not in the rule set".into(),
+                reason: None,
+            });
+            continue;
+        }
         let got = a.clauses.iter().find(|c| &c.id == id);
         let actual = match got {
             Some(c) => Expected::Outcome(c.outcome),
             None => Expected::NotApplicable,
         };
         if actual != *want {
-            let exists = rules.clauses.iter().any(|c| &c.id == id);
             out.push(Mismatch {
                 what: format!("clause {id}"),
                 expected: want.show().into(),
-                actual: if exists {
-                    actual.show().into()
-                } else {
-                    "not in the rule set".into()
-                },
+                actual: actual.show().into(),
                 reason: got.map(|c| c.reason.clone()),
             });
         }

@@ -843,3 +843,13 @@ fn a_nan_scale_factor_in_a_prj_is_refused() {
         "E-CRS-PRJ-PARAMETER"
     );
 }
+
+#[test]
+fn ogc_crs84_is_wgs84() {
+    use zonecheck::crs::Crs;
+    assert_eq!(
+        Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap(),
+        Crs::Wgs84
+    );
+    assert_eq!(Crs::parse("CRS84").unwrap(), Crs::Wgs84);
+}

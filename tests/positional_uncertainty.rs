@@ -150,3 +150,51 @@ fn screening_agrees_with_the_report_under_uncertainty() {
     let screened = zonecheck::eval::screen::screen_point(rules(), &project, lon, lat, &mut scratch);
     assert_eq!(screened, evaluate(rules(), &project).verdict);
 }
+
+/// A point a couple of metres inside the rule set's outer edge, with no other unit in reach:
+/// the shifted site may lie outside every unit, so nothing is "violated" for certain.
+#[test]
+fn near_the_edge_of_the_rule_set_nothing_is_violated_for_certain() {
+    let rs = rules();
+    let mut found = Vec::new();
+    let mut spot = None;
+    'search: for u in 0..rs.units.len() as u32 {
+        let g = rs.unit_index.geometry(u).unwrap();
+        for poly in &g.0 {
+            for c in poly.exterior().0.iter().step_by(5) {
+                found.clear();
+                rs.locate_point(c.x, c.y, &mut found);
+                if found.len() != 1 {
+                    continue; // shared with a neighbour: not the outer edge
+                }
+                for (dx, dy) in [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)] {
+                    let (x, y) = (c.x + dx * 2.0e-5, c.y + dy * 1.8e-5);
+                    let (ox, oy) = (c.x - dx * 2.0e-5, c.y - dy * 1.8e-5);
+                    found.clear();
+                    rs.locate_point(x, y, &mut found);
+                    let inside = found.len() == 1;
+                    found.clear();
+                    rs.locate_point(ox, oy, &mut found);
+                    if inside && found.is_empty() {
+                        spot = Some((x, y));
+                        break 'search;
+                    }
+                }
+            }
+        }
+    }
+    let (lon, lat) = spot.expect("a point just inside the outer edge");
+    let mut p = example("02-yangtze-shore-chemical-new.json");
+    p["location"] = json!({"type": "Point", "coordinates": [lon, lat]});
+    let exact = check(&p);
+    assert_eq!(exact.verdict, Outcome::Violated);
+    p["accuracy_m"] = json!(10);
+    let a = check(&p);
+    assert!(
+        a.notes.iter().any(|n| n.contains("所有管控单元之外")),
+        "{:?}",
+        a.notes
+    );
+    assert_eq!(a.verdict, Outcome::NeedsReview);
+    assert!(a.clauses.iter().all(|c| c.outcome != Outcome::Violated));
+}

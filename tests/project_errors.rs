@@ -1012,3 +1012,26 @@ fn a_large_boundary_is_checked_like_a_small_one() {
         "coordinates": [[big_ring(20_000)], [shifted]]})));
     has(&errs, "location.coordinates", "parts cross");
 }
+
+#[test]
+fn malformed_positions_under_a_declared_crs_are_reported_not_skipped() {
+    // One-number positions: reported by path, never a panic.
+    let errs = errors(&with(|v| {
+        v["crs"] = json!("WGS84");
+        v["location"] = json!({"type": "LineString", "coordinates": [[118.8], [118.9]]});
+    }));
+    has(&errs, "location.coordinates[0]", "a position has 2 numbers");
+    // A third (null) element does not stop the conversion: the point is moved off GCJ-02.
+    let p = parse_project(
+        &with(|v| {
+            v["crs"] = json!("GCJ-02");
+            v["location"] = json!({"type": "Point", "coordinates": [118.78, 32.04, null]});
+        }),
+        schema(),
+    )
+    .unwrap();
+    let geo::Geometry::Point(pt) = p.location else {
+        panic!()
+    };
+    assert!((pt.x() - 118.78).abs() > 1e-4, "converted: {pt:?}");
+}

@@ -362,7 +362,7 @@
     const head = bytes.subarray(0, 4096);
     let text;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(head);
+      text = new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
     } catch (e) {
       text = new TextDecoder("gbk").decode(head);
     }
@@ -373,7 +373,7 @@
   async function siteFields(problems) {
     if (activeSiteTab() === "paste") {
       const text = $("coords").value.trim();
-      const crs = crsValue("crs-paste", "zone-paste-box", problems);
+      const crs = crsValue("crs-paste", "zone-paste", problems);
       const out = {};
       if (crs && crs !== "CGCS2000") out.crs = crs;
       if (!text) {
@@ -391,7 +391,7 @@
       return out;
     }
     const file = $("file").files[0];
-    const crs = crsValue("crs-upload", "zone-upload-box", problems);
+    const crs = crsValue("crs-upload", "zone-upload", problems);
     const out = {};
     if (crs) out.crs = crs;
     if (!file) {

@@ -280,6 +280,12 @@ pub fn run(args: &BatchArgs) -> i32 {
             return EXIT_UNUSABLE;
         }
     };
+    // Durable before it is renamed, and the rename durable too: after a power cut, `OUTPUT`
+    // is either absent or complete.
+    if !to_stdout && let Err(e) = std::fs::File::open(&partial).and_then(|f| f.sync_all()) {
+        eprintln!("error: cannot flush `{}` to disk: {e}", partial.display());
+        return EXIT_UNUSABLE;
+    }
     if !to_stdout && let Err(e) = std::fs::rename(&partial, &args.output) {
         eprintln!(
             "error: cannot rename `{}` to `{}`: {e}",
@@ -287,6 +293,15 @@ pub fn run(args: &BatchArgs) -> i32 {
             args.output.display()
         );
         return EXIT_UNUSABLE;
+    }
+    if !to_stdout {
+        let dir = args
+            .output
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        // Best effort: not every file system lets a directory be opened and synced.
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
     }
     if shown > SHOWN_ROW_ERRORS {
         eprintln!(

@@ -36,6 +36,16 @@ enum ProjectInput {
     NotJson(String),
 }
 
+/// Do two CRS declarations name the same system? (Unparseable ones compare as text; the project
+/// parser reports them.)
+fn same_declaration(a: &str, b: &str) -> bool {
+    use zonecheck::crs::Crs;
+    match (Crs::parse(a), Crs::parse(b)) {
+        (Ok(x), Ok(y)) => zonecheck::site::resolve::same_system(&x, &y),
+        _ => a.trim() == b.trim(),
+    }
+}
+
 /// Reads a project file and applies `--site` / `--crs`; the problems otherwise.
 fn project_value(path: &Path, location: &Location) -> Result<ProjectInput, Vec<String>> {
     let text = std::fs::read_to_string(path)
@@ -56,14 +66,25 @@ fn project_value(path: &Path, location: &Location) -> Result<ProjectInput, Vec<S
             }
             vec![m]
         })?;
-        let fields = zonecheck::site::resolve::project_fields(&site, &shown, location.crs)
+        // The user's declaration: --crs, else the project file's own `crs`; both must agree.
+        let file_crs = obj.get("crs").and_then(|c| c.as_str()).map(str::to_string);
+        let declared = match (location.crs, file_crs.as_deref()) {
+            (Some(flag), Some(file)) if !same_declaration(flag, file) => {
+                return Err(vec![format!(
+                    "`crs`: the project file declares `{file}`, but --crs declares `{flag}` (help: declare it once)"
+                )]);
+            }
+            (Some(flag), _) => Some(flag.to_string()),
+            (None, file) => file.map(str::to_string),
+        };
+        let fields = zonecheck::site::resolve::project_fields(&site, &shown, declared.as_deref())
             .map_err(|e| {
-                let mut m = format!("[{}] {e}", e.code());
-                if let Some(h) = e.help() {
-                    m.push_str(&format!(" (help: {h})"));
-                }
-                vec![m]
-            })?;
+            let mut m = format!("[{}] {e}", e.code());
+            if let Some(h) = e.help() {
+                m.push_str(&format!(" (help: {h})"));
+            }
+            vec![m]
+        })?;
         if obj.contains_key("location") {
             eprintln!(
                 "note: the location in `{}` is replaced by the site file `{shown}`",
@@ -82,7 +103,7 @@ fn project_value(path: &Path, location: &Location) -> Result<ProjectInput, Vec<S
         }
     } else if let Some(crs) = location.crs {
         match obj.get("crs").and_then(|c| c.as_str()) {
-            Some(existing) if existing != crs => {
+            Some(existing) if !same_declaration(existing, crs) => {
                 return Err(vec![format!(
                     "`crs`: the file declares `{existing}`, but --crs declares `{crs}` (help: declare it once)"
                 )]);

@@ -61,7 +61,9 @@ pub(super) fn parse(decl: &str) -> Result<Crs, CrsError> {
         || compact.contains("国家大地坐标系2000")
         || compact.contains("2000坐标")
         || compact.contains("2000大地坐标");
-    let wgs = compact.contains("wgs84") || compact.contains("wgs1984");
+    // OGC CRS84 (GeoJSON's `urn:ogc:def:crs:OGC:1.3:CRS84`, as GDAL and QGIS write it) is WGS84
+    // longitude/latitude.
+    let wgs = compact.contains("wgs84") || compact.contains("wgs1984") || compact.contains("crs84");
     if compact.contains("utm") {
         return Err(CrsError::UnsupportedProjection {
             found: decl.trim().to_string(),

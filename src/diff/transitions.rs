@@ -434,8 +434,15 @@ pub fn unit_counts(c: &UnitChanges) -> BTreeMap<&'static str, usize> {
         ("removed", c.removed.len()),
         ("retyped", c.retyped().count()),
         ("reshaped", c.reshaped().count()),
-        ("recoded", c.changed.iter().filter(|p| p.recoded).count()),
-        ("renamed", c.changed.iter().filter(|p| p.renamed).count()),
+        // A re-typed unit's new code and name come with its type; counted once, as re-typed.
+        (
+            "recoded",
+            c.changed.iter().filter(|p| p.recoded && !p.retyped).count(),
+        ),
+        (
+            "renamed",
+            c.changed.iter().filter(|p| p.renamed && !p.retyped).count(),
+        ),
         ("unchanged", c.unchanged),
     ])
 }

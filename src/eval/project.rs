@@ -232,6 +232,8 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
     };
     let id = match obj.get("id") {
         None | Some(Value::Null) => None,
+        // An empty id is no id (the log counts projects by id).
+        Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         Some(v) => {
@@ -870,21 +872,57 @@ fn wkt_to_geojson(text: &str, crs: &mut Option<Crs>, errs: &mut Errors) -> Optio
 
 const CRS_HELP: &str = "declare the coordinate system as `CGCS2000` (default), `WGS84`, `GCJ-02`, `BD-09`, an EPSG code such as `EPSG:4527`, or `CGCS2000 3度带 39带`; see docs/crs.md";
 
-/// Converts a GeoJSON geometry value's positions from `crs` to CGCS2000 lon/lat, keeping its
-/// structure, so that the usual checks (and their field paths) apply to the result. A value that
-/// is not GeoJSON is returned as is, for those checks to explain.
+/// Converts a GeoJSON geometry value's positions from `crs` to CGCS2000 lon/lat in place,
+/// keeping its structure, so that the usual checks (and their field paths) apply to the result.
+/// Every array of two or three finite numbers under `coordinates` is a position and is converted
+/// (all at once: the axis order and zone prefix are resolved for the whole set); anything else
+/// is left as it is for those checks to report, so nothing unconverted passes as lon/lat.
 fn reproject(v: &Value, crs: &Crs, order: Option<AxisOrder>, errs: &mut Errors) -> Option<Value> {
-    let Ok(g) = serde_json::from_value::<geojson::Geometry>(v.clone()) else {
-        return Some(v.clone());
+    fn is_position(a: &[Value]) -> bool {
+        (2..=3).contains(&a.len())
+            && a.iter()
+                .take(2)
+                .all(|x| x.as_f64().is_some_and(f64::is_finite))
+    }
+    fn collect(v: &Value, out: &mut Vec<(f64, f64)>) {
+        if let Value::Array(a) = v {
+            if is_position(a) {
+                if let (Some(x), Some(y)) = (
+                    a.first().and_then(Value::as_f64),
+                    a.get(1).and_then(Value::as_f64),
+                ) {
+                    out.push((x, y));
+                }
+            } else {
+                a.iter().for_each(|c| collect(c, out));
+            }
+        }
+    }
+    fn write(v: &mut Value, converted: &mut std::slice::Iter<'_, (f64, f64)>) {
+        if let Value::Array(a) = v {
+            if is_position(a) {
+                if let Some(&(lon, lat)) = converted.next() {
+                    *a = vec![Value::from(lon), Value::from(lat)];
+                }
+            } else {
+                a.iter_mut().for_each(|c| write(c, converted));
+            }
+        }
+    }
+    let mut out = v.clone();
+    let Some(coordinates) = out.get_mut("coordinates") else {
+        return Some(out); // no positions: the geometry checks report what is missing
     };
-    let Ok(geometry) = Geometry::<f64>::try_from(g) else {
-        return Some(v.clone());
-    };
-    match crate::crs::geometry_to_lonlat(&geometry, crs, order) {
-        Ok(converted) => serde_json::to_value(geojson::Geometry::new(
-            geojson::GeometryValue::from(&converted),
-        ))
-        .ok(),
+    let mut positions = Vec::new();
+    collect(coordinates, &mut positions);
+    if positions.is_empty() {
+        return Some(out);
+    }
+    match crate::crs::to_lonlat(crs, &positions, order) {
+        Ok(converted) => {
+            write(coordinates, &mut converted.iter());
+            Some(out)
+        }
         Err(e) => {
             errs.push_help(
                 "location",

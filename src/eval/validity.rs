@@ -121,6 +121,38 @@ fn inside(ring: &LineString<f64>, area: &Polygon<f64>) -> bool {
     ring.0.iter().any(|c| area.contains(c))
 }
 
+/// The first ring lying inside another of `rings` (rings that do not cross), as indices.
+fn nested<'a>(rings: impl Iterator<Item = &'a LineString<f64>>) -> Option<(usize, usize)> {
+    use geo::BoundingRect;
+    let rings: Vec<&LineString<f64>> = rings.collect();
+    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = rings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let b = r.bounding_rect()?;
+            Some(GeomWithData::new(
+                Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                i,
+            ))
+        })
+        .collect();
+    let tree = RTree::bulk_load(boxes.clone());
+    for b in &boxes {
+        let outer = b.data;
+        let env = AABB::from_corners(b.geom().lower(), b.geom().upper());
+        let area = rings
+            .get(outer)
+            .map(|r| Polygon::new((*r).clone(), vec![]))?;
+        for candidate in tree.locate_in_envelope(&env) {
+            let inner = candidate.data;
+            if inner != outer && rings.get(inner).is_some_and(|r| inside(r, &area)) {
+                return Some((inner, outer));
+            }
+        }
+    }
+    None
+}
+
 /// Checks a polygon or multipolygon as described in the module docs.
 ///
 /// # Errors
@@ -129,23 +161,21 @@ pub fn check(mp: &MultiPolygon<f64>) -> Result<(), String> {
     if let Some(m) = crossing(mp) {
         return Err(m);
     }
-    for (pi, p) in mp.0.iter().enumerate() {
+    // With no crossings, a ring lies inside another exactly when one of its vertices does; only
+    // rings whose boxes nest are compared (an R-tree of boxes), so many parts or holes stay cheap.
+    for p in &mp.0 {
         let outer = Polygon::new(p.exterior().clone(), vec![]);
         for (hi, h) in p.interiors().iter().enumerate() {
             if !inside(h, &outer) {
                 return Err(format!("hole {} lies outside the outer ring", hi + 1));
             }
-            for (hj, g) in p.interiors().iter().enumerate() {
-                if hj != hi && inside(h, &Polygon::new(g.clone(), vec![])) {
-                    return Err(format!("hole {} lies inside hole {}", hi + 1, hj + 1));
-                }
-            }
         }
-        for (qj, q) in mp.0.iter().enumerate() {
-            if qj != pi && inside(p.exterior(), q) {
-                return Err(format!("part {} lies inside part {}", pi + 1, qj + 1));
-            }
+        if let Some((inner, outer)) = nested(p.interiors().iter()) {
+            return Err(format!("hole {} lies inside hole {}", inner + 1, outer + 1));
         }
+    }
+    if let Some((inner, outer)) = nested(mp.0.iter().map(Polygon::exterior)) {
+        return Err(format!("part {} lies inside part {}", inner + 1, outer + 1));
     }
     Ok(())
 }

@@ -213,6 +213,32 @@ pub fn prepare(conn: &mut Connection, path: &str) -> Result<Prepared, LogError> 
     Ok(prepared)
 }
 
+/// Checks an existing log for reading only: it is a zonecheck log of a version this zonecheck
+/// reads as it is (no migration, no write, no lock beyond a read).
+///
+/// # Errors
+/// Not a zonecheck log (or empty), a newer or older schema, or unreadable.
+pub fn check_readable(conn: &Connection, path: &str) -> Result<(), LogError> {
+    let tables = user_tables(conn, path)?;
+    if tables.is_empty() {
+        return Err(LogError::Open {
+            path: path.into(),
+            message: "it is empty, not a zonecheck screening log".into(),
+        });
+    }
+    let found = version_of(conn, path, &tables)?;
+    check_version(path, found)?;
+    if found < SCHEMA_VERSION {
+        return Err(LogError::Open {
+            path: path.into(),
+            message: format!(
+                "it has schema version {found}; open it once for writing (e.g. `zonecheck check --log`) to migrate it to {SCHEMA_VERSION}"
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn check_version(path: &str, found: u32) -> Result<(), LogError> {
     if found > SCHEMA_VERSION {
         return Err(LogError::Newer {

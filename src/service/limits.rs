@@ -40,10 +40,15 @@ impl Default for Limits {
     }
 }
 
-/// Counts the positions in a project's `location.coordinates` without building anything: a
-/// position is an array whose first element is a number. Arrays nested deeper than GeoJSON
-/// allows are not descended into (the project parser rejects them anyway).
+/// Counts the positions in a project's location without building anything: in GeoJSON, a
+/// position is an array whose first element is a number (arrays nested deeper than GeoJSON
+/// allows are not descended into: the project parser rejects them anyway); in WKT text, an upper
+/// bound — every position but the first of each list is preceded by a comma, and every list
+/// opens with a parenthesis.
 pub fn count_vertices(project: &Value) -> usize {
+    if let Some(Value::String(wkt)) = project.get("location") {
+        return wkt.bytes().filter(|b| *b == b',' || *b == b'(').count() + 1;
+    }
     fn walk(v: &Value, depth: usize) -> usize {
         match v {
             Value::Array(items) if items.first().is_some_and(Value::is_number) => 1,
@@ -73,6 +78,14 @@ pub fn check_vertices(project: &Value, limits: &Limits) -> Result<(), ApiError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wkt_locations_are_counted_too() {
+        let p = serde_json::json!({"location": "POLYGON ((1 2, 3 4, 5 6, 1 2))"});
+        assert!(count_vertices(&p) >= 4);
+        let p = serde_json::json!({"location": "POINT (118.78 32.04)"});
+        assert!(count_vertices(&p) >= 1);
+    }
 
     #[test]
     fn counts_positions_of_every_geometry_type() {

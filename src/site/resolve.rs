@@ -103,6 +103,18 @@ pub fn file_crs(site: &Site, file: &str) -> Result<Option<Crs>, ResolveError> {
     }
 }
 
+/// Do two declarations name the same coordinates? Gauss-Krüger forms with and without the zone
+/// prefix (EPSG:4527 and EPSG:4548, a 3° zone and the 6° zone on the same meridian) convert
+/// identically: the prefix is resolved from the numbers.
+pub fn same_system(a: &Crs, b: &Crs) -> bool {
+    match (a, b) {
+        (Crs::GaussKruger(x), Crs::GaussKruger(y)) => {
+            (x.central_meridian - y.central_meridian).abs() < 1e-9
+        }
+        _ => a == b,
+    }
+}
+
 /// The string a project's `crs` field takes for `crs` (an EPSG code where there is one).
 pub fn declaration(crs: &Crs) -> String {
     match (crs, crs.epsg()) {
@@ -147,7 +159,7 @@ pub fn project_fields(
         .transpose()?;
     let in_file = file_crs(site, file)?;
     let crs = match (declared, in_file) {
-        (Some(d), Some(f)) if d != f && site.format != SiteFormat::Kml => {
+        (Some(d), Some(f)) if !same_system(&d, &f) && site.format != SiteFormat::Kml => {
             return Err(ResolveError::Conflict {
                 file: file.to_string(),
                 found: f.label(),
