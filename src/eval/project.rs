@@ -383,7 +383,8 @@ pub fn project_from_value(value: &Value, schema: &Schema) -> Result<Project, Pro
         }
     };
     let location = location
-        .and_then(|v| match crs {
+        // An axis order without a CRS applies to the default, CGCS2000 lon/lat.
+        .and_then(|v| match crs.or(axis_order.map(|_| Crs::Cgcs2000)) {
             Some(c) if c != Crs::Cgcs2000 || axis_order.is_some() => {
                 reproject(&v, &c, axis_order, &mut errs)
             }

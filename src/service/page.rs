@@ -184,6 +184,9 @@ pub async fn report_html(
     let limit = state.limits.eval_timeout;
     let slots = Arc::clone(&state.eval_slots);
     let state = Arc::clone(&state);
+    // Set when the client has been answered with a timeout: the late result is not logged.
+    let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let abandoned_in_task = Arc::clone(&abandoned);
     let work = async move {
         let permit = slots
             .acquire_owned()
@@ -195,6 +198,9 @@ pub async fn report_html(
             let rs = &rules.rule_set;
             let p = project_from_value(&project, &rs.schema).map_err(|e| ApiError::project(&e))?;
             let a = evaluate(rs, &p);
+            if abandoned_in_task.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(ApiError::eval_timeout(limit.as_millis()));
+            }
             state.record(&a, &p, &project)?;
             let label = a
                 .project
@@ -209,7 +215,10 @@ pub async fn report_html(
     };
     let (page, label) = match tokio::time::timeout(limit, work).await {
         Ok(result) => result?,
-        Err(_) => return Err(ApiError::eval_timeout(limit.as_millis())),
+        Err(_) => {
+            abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+            return Err(ApiError::eval_timeout(limit.as_millis()));
+        }
     };
     let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
     // The value is ASCII by construction, so it always converts.

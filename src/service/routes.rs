@@ -105,6 +105,9 @@ async fn evaluate_project(
     let limit = state.limits.eval_timeout;
     let slots = Arc::clone(&state.eval_slots);
     let state = Arc::clone(state);
+    // Set when the client has been answered with a timeout: the late result is not logged.
+    let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let abandoned_in_task = Arc::clone(&abandoned);
     let work = async move {
         let permit = slots
             .acquire_owned()
@@ -117,6 +120,9 @@ async fn evaluate_project(
             let p = project_from_value(&project, &rules.rule_set.schema)
                 .map_err(|e| ApiError::project(&e))?;
             let a = evaluate(&rules.rule_set, &p);
+            if abandoned_in_task.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(ApiError::eval_timeout(limit.as_millis()));
+            }
             state.record(&a, &p, &project)?;
             Ok(to_json_value(&a))
         })
@@ -125,7 +131,10 @@ async fn evaluate_project(
     };
     match tokio::time::timeout(limit, work).await {
         Ok(result) => result,
-        Err(_) => Err(ApiError::eval_timeout(limit.as_millis())),
+        Err(_) => {
+            abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+            Err(ApiError::eval_timeout(limit.as_millis()))
+        }
     }
 }
 
