@@ -198,3 +198,49 @@ fn near_the_edge_of_the_rule_set_nothing_is_violated_for_certain() {
     assert_eq!(a.verdict, Outcome::NeedsReview);
     assert!(a.clauses.iter().all(|c| c.outcome != Outcome::Violated));
 }
+
+/// A comparison that reads two distances: each may move by the accuracy on its own, so their
+/// difference may move by twice it.
+#[test]
+fn two_distances_in_one_comparison_move_independently() {
+    use zonecheck::eval::condition::Context;
+    use zonecheck::load::compile_sources;
+    use zonecheck::source::{SourceFile, Sources};
+
+    let base = example("02-yangtze-shore-chemical-new.json");
+    let project = project_from_value(&base, &rules().schema).unwrap();
+    let cx = Context::new(rules(), &project);
+    let d = |layer: &str| {
+        cx.nearest(rules().layer_id(layer).unwrap())
+            .unwrap()
+            .distance_m
+    };
+    let gap = d("长江") - d("工业园区");
+    let build = |threshold: f64| {
+        let mut sources = Sources::default();
+        let header = std::fs::read_to_string("rules/nanjing/00-header.zc").unwrap();
+        sources.add(SourceFile::new("rules/nanjing/00-header.zc", header));
+        sources.add(SourceFile::new(
+            "rules/nanjing/99-test.zc",
+            format!(
+                "level \"测试\" applies to city 3201 {{\n  clause T-01 空间布局约束 \"两距离之差\"\n    when distance(长江) - distance(工业园区) < {threshold} m\n    forbid\n}}\n"
+            ),
+        ));
+        compile_sources(sources, Path::new("rules/nanjing"))
+            .unwrap_or_else(|e| panic!("{}", e.render()))
+            .rule_set
+    };
+    // The difference is 15 m under the threshold.
+    let rs = build(gap + 15.0);
+    let outcome = |acc: f64| {
+        let mut p = base.clone();
+        p["accuracy_m"] = json!(acc);
+        let a = evaluate(&rs, &project_from_value(&p, &rs.schema).unwrap());
+        a.clauses.iter().find(|c| c.id == "T-01").unwrap().outcome
+    };
+    assert_eq!(outcome(0.0), Outcome::Violated);
+    // ±5 m each: the difference moves by at most 10 m < 15 m.
+    assert_eq!(outcome(5.0), Outcome::Violated);
+    // ±10 m each: it may move by 20 m, past the threshold.
+    assert_eq!(outcome(10.0), Outcome::NeedsReview);
+}

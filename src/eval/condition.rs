@@ -90,6 +90,15 @@ impl Evidence {
     }
 }
 
+/// How many measured distances this number reads (each occurrence counts).
+fn count_distances(n: &Num) -> usize {
+    match &n.kind {
+        NumKind::Distance(_) => 1,
+        NumKind::Arith(a, _, b) => count_distances(a) + count_distances(b),
+        _ => 0,
+    }
+}
+
 /// Does this number read a measured distance?
 fn reads_distance(n: &Num) -> bool {
     match &n.kind {
@@ -109,10 +118,16 @@ pub struct Context<'a> {
     intersects: RefCell<Vec<Option<Option<u32>>>>,
     /// The site's positional uncertainty, when it declares one.
     shift: Option<Shift>,
-    /// Added to every measured distance while a comparison is tried at the ends of the
-    /// uncertainty interval (−accuracy, +accuracy); 0 otherwise.
-    distance_offset: Cell<f64>,
+    /// While a comparison is tried at the ends of the uncertainty interval: the offset added to
+    /// the n-th distance the comparison reads (−accuracy or +accuracy each), and the count of
+    /// distances read so far. Empty otherwise (no offset).
+    distance_offsets: RefCell<Vec<f64>>,
+    distances_read: Cell<usize>,
 }
+
+/// Most distances one comparison may read before its corners (2^n) are not all tried; beyond
+/// it, a comparison under positional uncertainty is unknown.
+const MAX_DISTANCE_CORNERS: usize = 6;
 
 impl<'a> Context<'a> {
     pub fn new(rules: &'a RuleSet, project: &'a Project) -> Self {
@@ -124,7 +139,8 @@ impl<'a> Context<'a> {
             within: RefCell::new(vec![None; n]),
             intersects: RefCell::new(vec![None; n]),
             shift: Shift::new(&project.location, project.accuracy_m),
-            distance_offset: Cell::new(0.0),
+            distance_offsets: RefCell::new(Vec::new()),
+            distances_read: Cell::new(0),
         }
     }
 
@@ -469,19 +485,30 @@ impl<'a> Context<'a> {
                     && let Some(acc) = self.shift.as_ref().map(Shift::accuracy_m)
                     && (reads_distance(lhs) || reads_distance(rhs))
                 {
-                    // Try the comparison with every measured distance at both ends of the
-                    // uncertainty interval; if the answer differs, it is not known.
+                    // Try the comparison with each measured distance at either end of its
+                    // uncertainty interval (every corner: the distances move independently);
+                    // if the answer differs anywhere, it is not known.
+                    let k = count_distances(lhs) + count_distances(rhs);
                     let mut scratch = Vec::new();
-                    let mut at = |offset: f64| {
-                        self.distance_offset.set(offset);
+                    let mut at = |mask: usize| {
+                        *self.distance_offsets.borrow_mut() = (0..k)
+                            .map(|i| if mask >> i & 1 == 1 { acc } else { -acc })
+                            .collect();
+                        self.distances_read.set(0);
                         let r = match (self.num(lhs, &mut scratch), self.num(rhs, &mut scratch)) {
                             (Some(a), Some(b)) => Some(op.holds(a, b)),
                             _ => None,
                         };
-                        self.distance_offset.set(0.0);
+                        self.distance_offsets.borrow_mut().clear();
                         r
                     };
-                    let (near, far) = (at(-acc), at(acc));
+                    let (near, far) = if k <= MAX_DISTANCE_CORNERS {
+                        let first = at(0);
+                        let differs = (1..1usize << k).any(|m| at(m) != first);
+                        (first, if differs { None } else { first })
+                    } else {
+                        (None, Some(false))
+                    };
                     if near != far || near != Some(value == Truth::True) {
                         value = Truth::Unknown;
                         let why = format!(
@@ -527,7 +554,14 @@ impl<'a> Context<'a> {
             }
             NumKind::Distance(layer) => {
                 let near = self.nearest(*layer);
-                let offset = self.distance_offset.get();
+                let read = self.distances_read.get();
+                self.distances_read.set(read + 1);
+                let offset = self
+                    .distance_offsets
+                    .borrow()
+                    .get(read)
+                    .copied()
+                    .unwrap_or(0.0);
                 let v = near.as_ref().map(|f| (f.distance_m + offset).max(0.0));
                 observed.push(Observation {
                     name: n.text.clone(),
