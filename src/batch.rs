@@ -145,8 +145,8 @@ impl BatchError {
     pub fn help(&self) -> Option<String> {
         match self {
             BatchError::NotUtf8 { .. } => Some(
-                "save the file as UTF-8 (Excel: \"CSV UTF-8\"; a file from a Chinese-locale \
-                 tool is often GBK: `iconv -f GBK -t UTF-8`)"
+                "the file is neither UTF-8 nor GB18030/GBK text: save it as UTF-8 (Excel: \
+                 \"CSV UTF-8\")"
                     .into(),
             ),
             BatchError::UnknownColumn { accepted, .. }

@@ -405,15 +405,17 @@ fn file_level_errors_come_before_any_row() {
         "E-BATCH-READ",
         &["cannot read", "missing.csv"],
     );
-    // 某项目 in GBK.
-    assert_file_error(
-        &write(
-            "gbk.csv",
-            b"id,name,lon,lat\n1,\xc4\xb3\xcf\xee\xc4\xbf,118.7,31.7\n",
-        ),
-        "E-BATCH-ENCODING",
-        &["line 2 is not UTF-8", "GBK"],
+    // 某项目 in GBK (Excel on Chinese Windows): decoded, not refused.
+    let gbk = write(
+        "gbk.csv",
+        b"id,name,nature,industry,lon,lat\n1,\xc4\xb3\xcf\xee\xc4\xbf,\xd0\xc2\xbd\xa8,C2614,118.78,32.04\n",
     );
+    let out_path = dir.join("gbk.jsonl");
+    let out = run_batch(&gbk, &out_path, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows = json_lines(&out_path);
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].get("verdict").is_some(), "{:?}", rows[0]);
     assert_file_error(
         &write("binary.csv", &[0x89, b'P', b'N', b'G', 0, 0xff, 0xfe]),
         "E-BATCH-ENCODING",

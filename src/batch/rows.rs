@@ -604,7 +604,7 @@ pub struct Rows {
 
 enum Inner {
     Csv {
-        reader: Box<csv::Reader<BufReader<File>>>,
+        reader: Box<csv::Reader<Box<dyn Read + Send>>>,
         targets: Vec<Target>,
         columns: Vec<String>,
         location_columns: String,
@@ -622,6 +622,49 @@ impl std::fmt::Debug for Rows {
             .field("path", &self.path)
             .field("rows", &self.rows)
             .finish_non_exhaustive()
+    }
+}
+
+/// Largest CSV decoded from GB18030/GBK in memory.
+const MAX_GBK_BYTES: u64 = 512 << 20;
+
+/// The CSV as UTF-8: as it is when its first 64 KiB are UTF-8 (streamed); otherwise, if the
+/// whole file decodes as GB18030 (GBK, what Excel writes on Chinese Windows) without a single
+/// invalid sequence, the decoded text (in memory, up to 512 MiB); else the file is refused
+/// later with the line of its first non-UTF-8 byte. Returns the reader and its length in bytes.
+fn utf8_input(
+    path: &Path,
+    mut file: File,
+    size: u64,
+) -> Result<(Box<dyn Read + Send>, u64), BatchError> {
+    let read_err = |source| BatchError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut head = Vec::new();
+    (&mut file)
+        .take(64 << 10)
+        .read_to_end(&mut head)
+        .map_err(read_err)?;
+    let utf8 = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        // Cut in the middle of a character at the end of the sample: still UTF-8.
+        Err(e) => e.error_len().is_none(),
+    };
+    if utf8 || size > MAX_GBK_BYTES {
+        let rest = BufReader::with_capacity(1 << 16, file);
+        return Ok((Box::new(std::io::Cursor::new(head).chain(rest)), size));
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).map_err(read_err)?;
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
+        Some(text) => {
+            let text = text.into_owned().into_bytes();
+            let len = text.len() as u64;
+            Ok((Box::new(std::io::Cursor::new(text)), len))
+        }
+        // Neither UTF-8 nor GB18030: the reader reports the first bad line.
+        None => Ok((Box::new(std::io::Cursor::new(bytes)), size)),
     }
 }
 
@@ -646,6 +689,7 @@ impl Rows {
     }
 
     fn open_csv(path: &Path, file: File, size: u64, schema: &Schema) -> Result<Self, BatchError> {
+        let (input, size) = utf8_input(path, file, size)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -653,7 +697,7 @@ impl Rows {
             // csv crate counts a CRLF record's start on the line before); the `\r` left at
             // the end of the last cell is trimmed with the rest of the white space.
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(BufReader::with_capacity(1 << 16, file));
+            .from_reader(input);
         let mut header = csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut header)
