@@ -15,7 +15,7 @@ use super::body::JsonBody;
 use super::errors::ApiError;
 use super::limits::check_vertices;
 use super::state::ServiceState;
-use super::upload::expand_site;
+use super::upload::expand_site_blocking;
 use crate::compile::FactType;
 use crate::compile::industry::IndustryTable;
 use crate::eval::evaluate;
@@ -179,7 +179,7 @@ pub async fn report_html(
 ) -> Result<Response, ApiError> {
     let download = download_flag(query.as_deref())?;
     let rules = state.rules.current();
-    let project = expand_site(project, &rules.rule_set.schema)?;
+    let project = expand_site_blocking(project, Arc::clone(&rules)).await?;
     check_vertices(&project, &state.limits)?;
     let limit = state.limits.eval_timeout;
     let slots = Arc::clone(&state.eval_slots);

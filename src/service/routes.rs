@@ -16,7 +16,7 @@ use super::errors::ApiError;
 use super::limits::check_vertices;
 use super::page;
 use super::state::{ActiveRuleSet, ServiceState};
-use super::upload::expand_site;
+use super::upload::expand_site_blocking;
 use crate::compile::{Effect, UnitType};
 use crate::eval::evaluate;
 use crate::eval::project::project_from_value;
@@ -143,7 +143,7 @@ async fn check(
     JsonBody(project): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let rules = state.rules.current();
-    let project = expand_site(project, &rules.rule_set.schema)?;
+    let project = expand_site_blocking(project, Arc::clone(&rules)).await?;
     check_vertices(&project, &state.limits)?;
     let mut report = evaluate_project(&state, Arc::clone(&rules), project).await?;
     if let Some(m) = report.as_object_mut() {

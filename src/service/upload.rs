@@ -44,6 +44,23 @@ fn problem(field: &str, message: impl Into<String>, help: Option<String>) -> Fie
 /// # Errors
 /// 422 `E-PROJECT`: the upload is malformed, its file cannot be read, or its coordinate system
 /// cannot be settled; the problems of the rest of the project are listed with it.
+/// [`expand_site`] off the async runtime: decoding, unzipping and reading an upload is CPU work
+/// (bounded by the site readers' caps) that must not stall the threads serving other requests.
+///
+/// # Errors
+/// As [`expand_site`].
+pub async fn expand_site_blocking(
+    project: Value,
+    rules: std::sync::Arc<super::state::ActiveRuleSet>,
+) -> Result<Value, ApiError> {
+    if project.get("site").is_none() {
+        return Ok(project);
+    }
+    tokio::task::spawn_blocking(move || expand_site(project, &rules.rule_set.schema))
+        .await
+        .map_err(|e| ApiError::internal(format!("reading the site upload failed: {e}")))?
+}
+
 pub fn expand_site(project: Value, schema: &Schema) -> Result<Value, ApiError> {
     let Value::Object(mut obj) = project else {
         return Ok(project);
