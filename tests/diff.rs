@@ -769,3 +769,26 @@ fn replay_from_a_screening_log_counts_what_the_update_changes() {
     assert!(!missing.exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A protection on priority units whose effect becomes a mere review is a lost protection too.
+#[test]
+fn a_protection_downgraded_to_review_on_priority_units_is_flagged() {
+    let level = |effect: &str| {
+        format!(
+            "level \"优先保护单元\" applies to city 3201 and type 优先保护 {{\n  clause P-01 空间布局约束 \"禁止开发建设\"\n    when nature == 新建\n    {effect}\n}}\n"
+        )
+    };
+    let old = with_level(&level("forbid"));
+    let new = with_level(&level("review \"人工研判\""));
+    let d = diff::diff_rule_sets(&old, &new, &DiffOptions::default()).unwrap();
+    let flags = &d.clauses.dropped_protections;
+    assert!(!flags.is_empty(), "{flags:?}");
+    assert!(
+        flags
+            .iter()
+            .all(|f| f.clause.id == "P-01" && f.reason == "downgraded to a review")
+    );
+    // Unchanged: nothing flagged.
+    let same = diff::diff_rule_sets(&old, &old, &DiffOptions::default()).unwrap();
+    assert!(same.clauses.dropped_protections.is_empty());
+}

@@ -715,6 +715,15 @@ fn dropped_protections(
             continue;
         }
         let Some(n) = units.old_to_new.get(o).copied().flatten() else {
+            // The priority unit has no counterpart: its protections are gone with it, unless
+            // the units that took its area carry their own (a person must look).
+            for &c in old.unit_clauses.get(o).map_or(&[][..], |v| v.as_slice()) {
+                if old.clauses.get(c as usize).is_some_and(is_protection) {
+                    lost.entry((c, "priority unit removed or re-drawn beyond recognition"))
+                        .or_default()
+                        .push((info.code.clone(), info.name.clone()));
+                }
+            }
             continue;
         };
         let still_priority = new
@@ -739,6 +748,14 @@ fn dropped_protections(
                     "unit re-typed: no longer applies"
                 }
                 Some(nc) if !now.contains(&nc) => "no longer applies to the unit",
+                Some(nc)
+                    if new
+                        .clauses
+                        .get(nc as usize)
+                        .is_some_and(|k| !is_protection(k)) =>
+                {
+                    "downgraded to a review"
+                }
                 Some(_) => continue,
             };
             lost.entry((c, reason))
