@@ -44,10 +44,14 @@ pub struct DiffArgs {
     /// versions and count the verdicts and clause outcomes that change.
     #[arg(long)]
     pub replay_log: Option<PathBuf>,
+    /// Replay every record of the log; by default only those screened with a rule set of the
+    /// old version's name (any version of it).
+    #[arg(long, requires = "replay_log")]
+    pub replay_all: bool,
 }
 
 /// Replays a screening log's projects under both versions.
-fn replay(log: &Path, old: &RuleSet, new: &RuleSet) -> Result<ReplaySummary, String> {
+fn replay(log: &Path, old: &RuleSet, new: &RuleSet, all: bool) -> Result<ReplaySummary, String> {
     let log = ScreeningLog::open_existing(log).map_err(|e| {
         format!(
             "error[{}]: {e}{}\n",
@@ -57,7 +61,11 @@ fn replay(log: &Path, old: &RuleSet, new: &RuleSet) -> Result<ReplaySummary, Str
         )
     })?;
     let mut failure = None;
-    let projects = log.projects(&Filter::default()).map_while(|r| match r {
+    let filter = Filter {
+        rule_set: (!all).then(|| old.header.name.clone()),
+        ..Filter::default()
+    };
+    let projects = log.projects(&filter).map_while(|r| match r {
         Ok(p) => Some(p.project),
         Err(e) => {
             failure = Some(format!("error[{}]: {e}\n", e.code()));
@@ -121,7 +129,7 @@ pub fn run(args: &DiffArgs) -> i32 {
     };
     let replayed = match &args.replay_log {
         None => None,
-        Some(log) => match replay(log, &old, &new) {
+        Some(log) => match replay(log, &old, &new, args.replay_all) {
             Ok(r) => Some(r),
             Err(e) => {
                 eprint!("{e}");
