@@ -10,8 +10,9 @@ mod svg;
 
 use std::fmt::Write;
 
+use super::{mark, role_label};
 use crate::compile::quantity::{Dimension, format_value};
-use crate::eval::{Assessment, ClauseResult, Evidence, EvidenceRole, Observation, Outcome};
+use crate::eval::{Assessment, ClauseResult, Evidence, Observation, Outcome};
 use crate::report::map::{MapData, Probe};
 
 /// Escapes text for HTML and SVG content and attribute values.
@@ -36,22 +37,6 @@ fn key(o: Outcome) -> &'static str {
         Outcome::Violated => "violated",
         Outcome::NeedsReview => "needs_review",
         Outcome::Satisfied => "satisfied",
-    }
-}
-
-fn mark(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Violated => "✗",
-        Outcome::NeedsReview => "?",
-        Outcome::Satisfied => "✓",
-    }
-}
-
-fn role_label(r: EvidenceRole) -> &'static str {
-    match r {
-        EvidenceRole::Applies => "适用条件",
-        EvidenceRole::Requirement => "要求",
-        EvidenceRole::Exemption => "豁免情形",
     }
 }
 

@@ -2,24 +2,9 @@
 
 use std::fmt::Write;
 
+use super::{mark, role_label};
 use crate::compile::quantity::{Dimension, format_value};
-use crate::eval::{Assessment, ClauseResult, Evidence, EvidenceRole, Observation, Outcome};
-
-fn mark(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Violated => "✗",
-        Outcome::NeedsReview => "?",
-        Outcome::Satisfied => "✓",
-    }
-}
-
-fn role_label(r: EvidenceRole) -> &'static str {
-    match r {
-        EvidenceRole::Applies => "适用条件",
-        EvidenceRole::Requirement => "要求",
-        EvidenceRole::Exemption => "豁免情形",
-    }
-}
+use crate::eval::{Assessment, ClauseResult, Evidence, Observation, Outcome};
 
 fn observation(o: &Observation) -> String {
     let mut s = match &o.value {
