@@ -14,12 +14,11 @@ use serde_json::{Value, json};
 use super::body::JsonBody;
 use super::errors::ApiError;
 use super::limits::check_vertices;
+use super::routes::evaluate_with;
 use super::state::ServiceState;
 use super::upload::expand_site_blocking;
 use crate::compile::FactType;
 use crate::compile::industry::IndustryTable;
-use crate::eval::evaluate;
-use crate::eval::project::project_from_value;
 use crate::report::{MapData, render_html};
 
 const INDEX_HTML: &str = include_str!("../../web/index.html");
@@ -181,45 +180,16 @@ pub async fn report_html(
     let rules = state.rules.current();
     let project = expand_site_blocking(project, Arc::clone(&rules)).await?;
     check_vertices(&project, &state.limits)?;
-    let limit = state.limits.eval_timeout;
-    let slots = Arc::clone(&state.eval_slots);
-    let state = Arc::clone(&state);
-    // Set when the client has been answered with a timeout: the late result is not logged.
-    let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let abandoned_in_task = Arc::clone(&abandoned);
-    let work = async move {
-        let permit = slots
-            .acquire_owned()
-            .await
-            .map_err(|_| ApiError::internal("the evaluation slots are closed"))?;
-        // As for /v1/check: a timed-out evaluation keeps its slot until it ends.
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let rs = &rules.rule_set;
-            let p = project_from_value(&project, &rs.schema).map_err(|e| ApiError::project(&e))?;
-            let a = evaluate(rs, &p);
-            if abandoned_in_task.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(ApiError::eval_timeout(limit.as_millis()));
-            }
-            state.record(&a, &p, &project)?;
-            let label = a
-                .project
-                .id
-                .clone()
-                .filter(|i| !i.trim().is_empty())
-                .unwrap_or_else(|| a.project.name.clone());
-            Ok::<_, ApiError>((render_html(&a, &MapData::gather(rs, &p, &a)), label))
-        })
-        .await
-        .map_err(|e| ApiError::internal(format!("the evaluation failed: {e}")))?
-    };
-    let (page, label) = match tokio::time::timeout(limit, work).await {
-        Ok(result) => result?,
-        Err(_) => {
-            abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
-            return Err(ApiError::eval_timeout(limit.as_millis()));
-        }
-    };
+    let (page, label) = evaluate_with(&state, rules, project, |rs, p, a| {
+        let label = a
+            .project
+            .id
+            .clone()
+            .filter(|i| !i.trim().is_empty())
+            .unwrap_or_else(|| a.project.name.clone());
+        (render_html(a, &MapData::gather(rs, p, a)), label)
+    })
+    .await?;
     let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
     // The value is ASCII by construction, so it always converts.
     if download && let Ok(v) = HeaderValue::from_str(&content_disposition(&label)) {

@@ -2,6 +2,7 @@
 //! ([`super::RuleSetHolder::current`]) and answers from it alone.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Json;
 use axum::Router;
@@ -17,9 +18,10 @@ use super::limits::check_vertices;
 use super::page;
 use super::state::{ActiveRuleSet, ServiceState};
 use super::upload::expand_site_blocking;
+use crate::compile::RuleSet;
 use crate::compile::{Effect, UnitType};
-use crate::eval::evaluate;
 use crate::eval::project::project_from_value;
+use crate::eval::{Assessment, Project, evaluate};
 use crate::report::to_json_value;
 
 /// The OpenAPI 3 document of this API, kept in `docs/openapi.json`.
@@ -97,16 +99,23 @@ async fn rulesets(State(state): State<Arc<ServiceState>>) -> Json<Value> {
 
 /// Parses and evaluates one project on a blocking thread, within the evaluation time limit
 /// (waiting for a free evaluation slot included). Returns the JSON report.
-async fn evaluate_project(
+/// Parses and evaluates a project on a blocking thread, at most one per evaluation slot, within
+/// the time limit; records it in the screening log (if any) and renders the answer with
+/// `render`. A result that arrives after its request was answered with a timeout is neither
+/// logged nor used.
+///
+/// # Errors
+/// The project's problems (422), the time limit (503), the log (503), or an internal failure.
+pub(super) async fn evaluate_with<T: Send + 'static>(
     state: &Arc<ServiceState>,
     rules: Arc<ActiveRuleSet>,
     project: Value,
-) -> Result<Value, ApiError> {
+    render: impl FnOnce(&RuleSet, &Project, &Assessment) -> T + Send + 'static,
+) -> Result<T, ApiError> {
     let limit = state.limits.eval_timeout;
     let slots = Arc::clone(&state.eval_slots);
     let state = Arc::clone(state);
-    // Set when the client has been answered with a timeout: the late result is not logged.
-    let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let abandoned = Arc::new(AtomicBool::new(false));
     let abandoned_in_task = Arc::clone(&abandoned);
     let work = async move {
         let permit = slots
@@ -117,14 +126,14 @@ async fn evaluate_project(
         // runaway work never exceeds the number of slots.
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let p = project_from_value(&project, &rules.rule_set.schema)
-                .map_err(|e| ApiError::project(&e))?;
-            let a = evaluate(&rules.rule_set, &p);
-            if abandoned_in_task.load(std::sync::atomic::Ordering::SeqCst) {
+            let rs = &rules.rule_set;
+            let p = project_from_value(&project, &rs.schema).map_err(|e| ApiError::project(&e))?;
+            let a = evaluate(rs, &p);
+            if abandoned_in_task.load(Ordering::SeqCst) {
                 return Err(ApiError::eval_timeout(limit.as_millis()));
             }
             state.record(&a, &p, &project)?;
-            Ok(to_json_value(&a))
+            Ok(render(rs, &p, &a))
         })
         .await
         .map_err(|e| ApiError::internal(format!("the evaluation failed: {e}")))?
@@ -132,10 +141,19 @@ async fn evaluate_project(
     match tokio::time::timeout(limit, work).await {
         Ok(result) => result,
         Err(_) => {
-            abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+            abandoned.store(true, Ordering::SeqCst);
             Err(ApiError::eval_timeout(limit.as_millis()))
         }
     }
+}
+
+/// The JSON report of a project (see [`evaluate_with`]).
+async fn evaluate_project(
+    state: &Arc<ServiceState>,
+    rules: Arc<ActiveRuleSet>,
+    project: Value,
+) -> Result<Value, ApiError> {
+    evaluate_with(state, rules, project, |_, _, a| to_json_value(a)).await
 }
 
 async fn check(
