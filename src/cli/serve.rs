@@ -75,10 +75,7 @@ pub fn run(args: ServeArgs) -> i32 {
         None => None,
         Some(Ok(l)) => Some(l),
         Some(Err(e)) => {
-            eprintln!("error[{}]: {e}", e.code());
-            if let Some(h) = e.help() {
-                eprintln!("  help: {h}");
-            }
+            super::check::report_log_error(&e);
             return EXIT_UNUSABLE;
         }
     };
