@@ -18,6 +18,10 @@ use zonecheck::diff::{self, ChangeKind, DiffOptions, Direction, RuleSetDiff};
 use zonecheck::load::{compile_sources, load_rule_set};
 use zonecheck::source::{SourceFile, Sources};
 
+#[path = "common/golden.rs"]
+mod golden;
+use golden::compare;
+
 fn old() -> &'static RuleSet {
     static R: OnceLock<RuleSet> = OnceLock::new();
     R.get_or_init(|| load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set)
@@ -47,30 +51,6 @@ fn run(args: &[&str]) -> (String, String, i32) {
         String::from_utf8(out.stderr).unwrap(),
         out.status.code().unwrap_or(-1),
     )
-}
-
-fn compare(golden: &Path, actual: &str) -> Option<String> {
-    if std::env::var_os("ZONECHECK_BLESS").is_some() {
-        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
-        std::fs::write(golden, actual).expect("write golden");
-        return None;
-    }
-    let expected = std::fs::read_to_string(golden).unwrap_or_default();
-    if expected == actual {
-        return None;
-    }
-    let first = expected
-        .lines()
-        .zip(actual.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or(expected.lines().count().min(actual.lines().count()));
-    Some(format!(
-        "{} differs at line {}:\n  expected: {}\n  actual:   {}\nrerun with ZONECHECK_BLESS=1 to accept after review",
-        golden.display(),
-        first + 1,
-        expected.lines().nth(first).unwrap_or(""),
-        actual.lines().nth(first).unwrap_or("")
-    ))
 }
 
 #[test]

@@ -10,6 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/golden.rs"]
+mod golden;
+use golden::compare;
+
 fn examples() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir("examples/projects")
         .expect("examples/projects exists")
@@ -36,31 +40,6 @@ fn run_check(project: &Path, format: &str) -> (String, i32) {
         String::from_utf8(out.stdout).expect("utf-8 report"),
         out.status.code().unwrap_or(-1),
     )
-}
-
-fn compare(golden: &Path, actual: &str) -> Option<String> {
-    if std::env::var_os("ZONECHECK_BLESS").is_some() {
-        std::fs::write(golden, actual).expect("write golden");
-        return None;
-    }
-    let expected = std::fs::read_to_string(golden).unwrap_or_default();
-    if expected == actual {
-        return None;
-    }
-    let first = expected
-        .lines()
-        .zip(actual.lines())
-        .position(|(a, b)| a != b);
-    Some(format!(
-        "{} differs{}; rerun with ZONECHECK_BLESS=1 to accept after review",
-        golden.display(),
-        first.map_or(String::new(), |i| format!(
-            " at line {}:\n  expected: {}\n  actual:   {}",
-            i + 1,
-            expected.lines().nth(i).unwrap_or(""),
-            actual.lines().nth(i).unwrap_or("")
-        ))
-    ))
 }
 
 #[test]

@@ -11,6 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/golden.rs"]
+mod golden;
+use golden::compare;
+
 /// A point project with its distance to the Yangtze drawn (violated), a line (needs review), a
 /// multi-polygon (satisfied).
 const PROJECTS: [&str; 3] = [
@@ -103,30 +107,6 @@ fn visible_text(html: &str) -> String {
         }
     }
     out
-}
-
-fn compare(golden: &Path, actual: &str) -> Option<String> {
-    if std::env::var_os("ZONECHECK_BLESS").is_some() {
-        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
-        std::fs::write(golden, actual).expect("write golden");
-        return None;
-    }
-    let expected = std::fs::read_to_string(golden).unwrap_or_default();
-    if expected == actual {
-        return None;
-    }
-    let first = expected
-        .lines()
-        .zip(actual.lines())
-        .position(|(a, b)| a != b)
-        .unwrap_or(expected.lines().count().min(actual.lines().count()));
-    Some(format!(
-        "{} differs at line {}:\n  expected: {}\n  actual:   {}\nrerun with ZONECHECK_BLESS=1 to accept after review",
-        golden.display(),
-        first + 1,
-        expected.lines().nth(first).unwrap_or(""),
-        actual.lines().nth(first).unwrap_or("")
-    ))
 }
 
 #[test]
