@@ -29,9 +29,7 @@ pub use areas::{AreaRow, AreaTable};
 pub use clauses::{
     ChangeItem, ChangeKind, ClauseChange, ClauseDiff, ClauseRef, Direction, DroppedProtection,
 };
-pub use render::{
-    render_csv, render_json, render_markdown, render_replay_csv, render_replay_markdown,
-};
+pub use render::{render_csv, render_json, render_markdown};
 pub use replay::{ClauseReplay, ReplaySummary, replay_counts};
 pub use transitions::{Overlay, TransitionMatrix, UnitChanges, UnitPair, UnitRef};
 
@@ -154,6 +152,13 @@ pub struct RuleSetDiff {
     pub transitions: TransitionMatrix,
     pub units: UnitChanges,
     pub clauses: ClauseDiff,
+    /// The replay of a screening log under both versions, when one was asked for (rendered as
+    /// its own section; see [`replay_counts`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplaySummary>,
+    /// Where the replayed projects came from (the log's path), for the report.
+    #[serde(skip)]
+    pub replay_source: String,
 }
 
 /// Compares two versions of a rule set.
@@ -201,6 +206,8 @@ pub fn diff_rule_sets(
         transitions: matrix,
         units,
         clauses,
+        replay: None,
+        replay_source: String::new(),
     })
 }
 

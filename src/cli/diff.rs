@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use zonecheck::RuleSet;
 use zonecheck::diff::{
     DiffOptions, Grouping, ReplaySummary, diff_rule_sets, render_csv, render_json, render_markdown,
-    render_replay_csv, render_replay_markdown, replay_counts,
+    replay_counts,
 };
 use zonecheck::log::{Filter, ScreeningLog};
 
@@ -120,46 +120,29 @@ pub fn run(args: &DiffArgs) -> i32 {
         },
         ..DiffOptions::default()
     };
-    let diff = match diff_rule_sets(&old, &new, &options) {
+    let mut diff = match diff_rule_sets(&old, &new, &options) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error[{}]: {e}\n  help: {}", e.code(), e.help());
             return EXIT_UNUSABLE;
         }
     };
-    let replayed = match &args.replay_log {
-        None => None,
-        Some(log) => match replay(log, &old, &new, args.replay_all) {
-            Ok(r) => Some(r),
+    if let Some(log) = &args.replay_log {
+        match replay(log, &old, &new, args.replay_all) {
+            Ok(r) => {
+                diff.replay = Some(r);
+                diff.replay_source = log.display().to_string();
+            }
             Err(e) => {
                 eprint!("{e}");
                 return EXIT_UNUSABLE;
             }
-        },
-    };
-    let shown = args
-        .replay_log
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let text = match (args.format, &replayed) {
-        (DiffFormat::Md, None) => render_markdown(&diff),
-        (DiffFormat::Md, Some(r)) => render_markdown(&diff) + &render_replay_markdown(r, &shown),
-        (DiffFormat::Json, None) => render_json(&diff),
-        (DiffFormat::Json, Some(r)) => {
-            match serde_json::from_str::<serde_json::Value>(&render_json(&diff)) {
-                Ok(serde_json::Value::Object(mut m)) => {
-                    m.insert(
-                        "replay".into(),
-                        serde_json::to_value(r).unwrap_or(serde_json::Value::Null),
-                    );
-                    serde_json::to_string_pretty(&m).unwrap_or_default() + "\n"
-                }
-                _ => render_json(&diff),
-            }
         }
-        (DiffFormat::Csv, None) => render_csv(&diff),
-        (DiffFormat::Csv, Some(r)) => render_csv(&diff) + &render_replay_csv(r),
+    }
+    let text = match args.format {
+        DiffFormat::Md => render_markdown(&diff),
+        DiffFormat::Json => render_json(&diff),
+        DiffFormat::Csv => render_csv(&diff),
     };
     match &args.output {
         Some(path) => match std::fs::write(path, text) {

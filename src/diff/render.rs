@@ -157,6 +157,14 @@ fn direction_zh(d: Direction) -> &'static str {
 
 /// The diff as a Markdown report for a city bureau.
 pub fn render_markdown(d: &RuleSetDiff) -> String {
+    let mut o = markdown_sections(d);
+    if let Some(r) = &d.replay {
+        o.push_str(&render_replay_markdown(r, &d.replay_source));
+    }
+    o
+}
+
+fn markdown_sections(d: &RuleSetDiff) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -545,6 +553,14 @@ pub const CSV_COLUMNS: [&str; 10] = [
 
 /// The diff as one CSV table (see `docs/diff.md` for the rows of each section).
 pub fn render_csv(d: &RuleSetDiff) -> String {
+    let mut o = csv_sections(d);
+    if let Some(r) = &d.replay {
+        o.push_str(&render_replay_csv(r));
+    }
+    o
+}
+
+fn csv_sections(d: &RuleSetDiff) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let mut row = |r: [String; 10]| {
         let _ = w.write_record(&r);
@@ -745,7 +761,7 @@ pub fn render_csv(d: &RuleSetDiff) -> String {
 }
 
 /// The replay section in Markdown: verdict changes and the clauses whose outcomes changed.
-pub fn render_replay_markdown(r: &super::ReplaySummary, source: &str) -> String {
+fn render_replay_markdown(r: &super::ReplaySummary, source: &str) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "\n## 重放：筛查日志中的项目在新版本下的结论（{source}）\n\n"
@@ -775,7 +791,7 @@ pub fn render_replay_markdown(r: &super::ReplaySummary, source: &str) -> String 
 }
 
 /// The replay section as CSV rows (same ten columns as [`render_csv`], without its header).
-pub fn render_replay_csv(r: &super::ReplaySummary) -> String {
+fn render_replay_csv(r: &super::ReplaySummary) -> String {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
