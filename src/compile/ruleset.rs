@@ -361,6 +361,27 @@ pub struct RuleSet {
     pub hints: SpatialHints,
 }
 
+impl Num {
+    /// How many measured distances this number reads (each occurrence counts).
+    pub fn distances_read(&self) -> usize {
+        match &self.kind {
+            NumKind::Distance(_) => 1,
+            NumKind::Arith(a, _, b) => a.distances_read() + b.distances_read(),
+            _ => 0,
+        }
+    }
+
+    /// Does this number read a measured distance? (Stops at the first: screening asks this on
+    /// its hot path.)
+    pub fn reads_distance(&self) -> bool {
+        match &self.kind {
+            NumKind::Distance(_) => true,
+            NumKind::Arith(a, _, b) => a.reads_distance() || b.reads_distance(),
+            _ => false,
+        }
+    }
+}
+
 impl Cond {
     /// Calls `f` on this condition and every condition below it.
     pub fn walk(&self, f: &mut impl FnMut(&Cond)) {

@@ -469,14 +469,6 @@ fn op_signs(op: CmpOp) -> (i8, i8) {
     }
 }
 
-fn has_distance(n: &Num) -> bool {
-    match &n.kind {
-        NumKind::Distance(_) => true,
-        NumKind::Arith(a, _, b) => has_distance(a) || has_distance(b),
-        _ => false,
-    }
-}
-
 impl Comparer<'_> {
     fn push(&mut self, kind: ChangeKind, old: String, new: String, sign: i8) {
         self.items.push(ChangeItem {
@@ -516,7 +508,7 @@ impl Comparer<'_> {
                     rhs: r2,
                 },
             ) if o1 == o2 => {
-                let distance = has_distance(l1) || has_distance(r1);
+                let distance = l1.reads_distance() || r1.reads_distance();
                 let (ls, rs) = op_signs(*o1);
                 let before = self.items.len();
                 let ok = self.num(l1, l2, pol * ls, distance, false)

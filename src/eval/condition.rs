@@ -90,24 +90,6 @@ impl Evidence {
     }
 }
 
-/// How many measured distances this number reads (each occurrence counts).
-fn count_distances(n: &Num) -> usize {
-    match &n.kind {
-        NumKind::Distance(_) => 1,
-        NumKind::Arith(a, _, b) => count_distances(a) + count_distances(b),
-        _ => 0,
-    }
-}
-
-/// Does this number read a measured distance?
-fn reads_distance(n: &Num) -> bool {
-    match &n.kind {
-        NumKind::Distance(_) => true,
-        NumKind::Arith(a, _, b) => reads_distance(a) || reads_distance(b),
-        _ => false,
-    }
-}
-
 /// Per-project evaluation context: spatial answers are computed once per layer and reused by
 /// every clause.
 pub struct Context<'a> {
@@ -483,12 +465,12 @@ impl<'a> Context<'a> {
                 };
                 if value != Truth::Unknown
                     && let Some(acc) = self.shift.as_ref().map(Shift::accuracy_m)
-                    && (reads_distance(lhs) || reads_distance(rhs))
+                    && (lhs.reads_distance() || rhs.reads_distance())
                 {
                     // Try the comparison with each measured distance at either end of its
                     // uncertainty interval (every corner: the distances move independently);
                     // if the answer differs anywhere, it is not known.
-                    let k = count_distances(lhs) + count_distances(rhs);
+                    let k = lhs.distances_read() + rhs.distances_read();
                     let mut scratch = Vec::new();
                     let mut at = |mask: usize| {
                         *self.distance_offsets.borrow_mut() = (0..k)

@@ -40,16 +40,8 @@ struct Cx<'a> {
 fn is_spatial(c: &Cond) -> bool {
     match &c.kind {
         CondKind::Within(_) | CondKind::Intersects(_) => true,
-        CondKind::Compare { lhs, rhs, .. } => has_distance(lhs) || has_distance(rhs),
+        CondKind::Compare { lhs, rhs, .. } => lhs.reads_distance() || rhs.reads_distance(),
         CondKind::Not(inner) => is_spatial(inner),
-        _ => false,
-    }
-}
-
-fn has_distance(n: &Num) -> bool {
-    match &n.kind {
-        NumKind::Distance(_) => true,
-        NumKind::Arith(a, _, b) => has_distance(a) || has_distance(b),
         _ => false,
     }
 }
