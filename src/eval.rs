@@ -373,23 +373,27 @@ fn position_uncertain_units(
             uncertain.insert(t.unit);
         }
     }
-    // Units within reach: those meeting the site's box widened by the accuracy, confirmed by
-    // distance.
+    // Units within reach: candidates from the grid for the site's box widened by the accuracy,
+    // confirmed by distance (no overlay needed: nothing is measured for them).
     let Some(rect) = project.location.bounding_rect() else {
         return uncertain;
     };
     let (min, max) =
         crate::index::measure::widen_by_metres(rect.min(), rect.max(), project.accuracy_m);
-    let reach = geo::Geometry::Polygon(geo::Rect::new(min, max).to_polygon());
     let known: std::collections::HashSet<u32> = touches.iter().map(|t| t.unit).collect();
-    for t in rules.unit_index.touching(&reach) {
-        if known.contains(&t.unit) {
+    let mut candidates = Vec::new();
+    rules
+        .unit_index
+        .candidates_in_rect(min, max, &mut candidates);
+    for unit in candidates {
+        if known.contains(&unit) {
             continue;
         }
-        if unit_geometry(t.unit).is_none_or(|g| !shift.intersects_is_certain(&g, false)) {
-            uncertain.insert(t.unit);
+        // Within reach unless certainly farther than the accuracy (exact distance).
+        if unit_geometry(unit).is_none_or(|g| !shift.intersects_is_certain(&g, false)) {
+            uncertain.insert(unit);
             touches.push(crate::index::units::Touch {
-                unit: t.unit,
+                unit,
                 area_m2: None,
                 length_m: None,
             });

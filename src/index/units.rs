@@ -106,6 +106,20 @@ impl UnitIndex {
         self.grid.locate(p.x, p.y, out);
     }
 
+    /// Units whose bounding box meets the rectangle `[min, max]`, ascending, appended to `out`
+    /// (a superset of the units in it: confirm exactly).
+    ///
+    /// # Runtime
+    /// O(cells covered + k log k) for k candidates.
+    pub fn candidates_in_rect(
+        &self,
+        min: geo::Coord<f64>,
+        max: geo::Coord<f64>,
+        out: &mut Vec<u32>,
+    ) {
+        self.grid.candidates_in_rect(min, max, out);
+    }
+
     /// Every unit the geometry touches (boundary contact included), ascending by unit, with the
     /// overlap area (polygons) or length (lines) measured on the ellipsoid.
     ///
