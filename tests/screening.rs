@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 
 use geo::{Geometry, Point};
-use zonecheck::eval::screen::{Scratch, screen_point};
+use zonecheck::eval::screen::{Scratch, Screener, screen_point};
 use zonecheck::eval::{Project, evaluate, parse_project};
 use zonecheck::load::load_rule_set;
 
@@ -53,13 +53,34 @@ fn screening_agrees_with_evaluation_for_every_example_across_nanjing() {
     let mut pts = points(7, 300, (118.35, 119.25), (31.2, 32.62));
     pts.extend(points(11, 200, (118.69, 118.73), (31.98, 32.02)));
     pts.extend(points(13, 200, (118.95, 119.0), (32.17, 32.2)));
-    for p in &projects {
-        for &(lon, lat) in &pts {
-            let want = evaluate(&rs, &moved(p, lon, lat)).verdict;
-            let got = screen_point(&rs, p, lon, lat, &mut scratch);
-            assert_eq!(got, want, "{} at ({lon}, {lat})", p.name);
+    // Unit vertices: points on the boundary between two or more units.
+    for u in 0..rs.units.len() as u32 {
+        let g = rs.unit_index.geometry(u).unwrap();
+        for poly in &g.0 {
+            pts.extend(poly.exterior().0.iter().step_by(37).map(|c| (c.x, c.y)));
         }
     }
+    let mut several = 0;
+    for p in &projects {
+        // One screener per project over every point, twice: the second pass answers from what
+        // the first one learnt about each clause and unit.
+        let mut screener = Screener::new(&rs, p);
+        for pass in 0..2 {
+            for &(lon, lat) in &pts {
+                let report = evaluate(&rs, &moved(p, lon, lat));
+                several += usize::from(report.units.len() > 1);
+                let want = report.verdict;
+                let got = screen_point(&rs, p, lon, lat, &mut scratch);
+                assert_eq!(got, want, "{} at ({lon}, {lat})", p.name);
+                let memo = screener.screen(lon, lat);
+                assert_eq!(memo, want, "{} at ({lon}, {lat}), pass {pass}", p.name);
+            }
+        }
+    }
+    assert!(
+        several > 100,
+        "points on shared boundaries are screened ({several})"
+    );
 }
 
 #[test]
@@ -75,8 +96,14 @@ fn screening_agrees_with_evaluation_on_the_national_rule_set() {
         "facts": {}}"#;
     let p = parse_project(text, &rs.schema).unwrap();
     let mut scratch = Scratch::default();
+    let mut screener = Screener::new(&rs, &p);
     let mut pts = points(3, 400, (73.5, 135.1), (18.1, 53.6));
     pts.extend(points(5, 200, (114.0, 121.0), (29.0, 32.5))); // along the Yangtze
+    // Each point also a few metres east, so that units are screened again from the memo.
+    let pts: Vec<(f64, f64)> = pts
+        .into_iter()
+        .flat_map(|(lon, lat)| [(lon, lat), (lon + 3e-5, lat)])
+        .collect();
     let mut located = 0;
     for (lon, lat) in pts {
         let want = evaluate(&rs, &moved(&p, lon, lat));
@@ -86,6 +113,7 @@ fn screening_agrees_with_evaluation_on_the_national_rule_set() {
             want.verdict,
             "at ({lon}, {lat})"
         );
+        assert_eq!(screener.screen(lon, lat), want.verdict, "at ({lon}, {lat})");
     }
-    assert!(located > 300, "most points lie in some unit");
+    assert!(located > 600, "most points lie in some unit");
 }

@@ -15,6 +15,7 @@ use super::logic::{Exemptions, Outcome, Truth, effect_outcome, exemptions_matter
 use super::project::{FactValue, Project};
 use crate::compile::industry::covers;
 use crate::compile::{Clause, Cond, CondKind, Num, NumKind, RuleSet};
+use crate::index::measure::widen_by_metres;
 use crate::syntax::ast::CmpOp;
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
@@ -29,9 +30,13 @@ pub struct Scratch {
 struct Cx<'a> {
     rules: &'a RuleSet,
     project: &'a Project,
-    point: Coord<f64>,
+    /// The point screened; `None` when deciding what can be decided without one (a
+    /// [`Screener`]'s memo): then a measurement sets `needed_point` and reads as unknown.
+    point: Option<Coord<f64>>,
+    /// The units the point lies in (for the hints); empty when none may be assumed.
     units: &'a [u32],
     distances: std::cell::RefCell<&'a mut Vec<f64>>,
+    needed_point: std::cell::Cell<bool>,
 }
 
 /// Does deciding this condition (at its top level) measure geometry? Spatial parts of `and`/`or`
@@ -79,13 +84,13 @@ pub fn screen_point(
     }
     scratch.distances.clear();
     scratch.distances.resize(rules.layers.len(), f64::NAN);
-    let cx = Cx {
+    let cx = Cx::new(
         rules,
         project,
-        point: Coord { x: lon, y: lat },
-        units: &scratch.units,
-        distances: std::cell::RefCell::new(&mut scratch.distances),
-    };
+        Some(Coord { x: lon, y: lat }),
+        &scratch.units,
+        &mut scratch.distances,
+    );
     let mut verdict = Outcome::Satisfied;
     for c in &scratch.clauses {
         if let Some(clause) = rules.clauses.get(*c as usize) {
@@ -93,6 +98,195 @@ pub fn screen_point(
         }
     }
     verdict
+}
+
+/// What a clause comes to for one project, wherever the project is, or that it depends on
+/// where.
+#[derive(Debug, Clone, Copy, Default)]
+enum ClauseMemo {
+    #[default]
+    Unseen,
+    Decided(Outcome),
+    Located,
+}
+
+/// What a unit's clauses come to for one project at any point of the unit, and which of them
+/// must be evaluated at the point (a run of [`Screener::per_point`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct UnitMemo {
+    decided: Option<Outcome>,
+    start: usize,
+    len: usize,
+}
+
+/// Screens one project at many points (site selection, a batch of candidate sites): the same
+/// verdicts as [`screen_point`], with each clause evaluated only as often as its answer can
+/// change.
+///
+/// - A clause that measures nothing for this project (its facts decide it, or a cheap part
+///   decides it before any measurement) is evaluated once per screener.
+/// - A clause that measures is evaluated once per unit with the unit's [`SpatialHints`]: when
+///   the hints decide it (the unit is provably far from the layer), that answer holds at every
+///   point of the unit.
+/// - Only what is left, typically the distance conditions of units near a layer, is evaluated
+///   at each point.
+///
+/// Memory: one byte per clause and 24 bytes per unit of the rule set, plus the per-point clause
+/// ids of the units visited.
+///
+/// [`SpatialHints`]: crate::index::SpatialHints
+#[derive(Debug)]
+pub struct Screener<'a> {
+    rules: &'a RuleSet,
+    project: &'a Project,
+    clauses: Vec<ClauseMemo>,
+    units: Vec<UnitMemo>,
+    per_point: Vec<u32>,
+    scratch: Scratch,
+}
+
+impl<'a> Screener<'a> {
+    pub fn new(rules: &'a RuleSet, project: &'a Project) -> Self {
+        Screener {
+            rules,
+            project,
+            clauses: vec![ClauseMemo::Unseen; rules.clauses.len()],
+            units: vec![UnitMemo::default(); rules.units.len()],
+            per_point: Vec::new(),
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// The verdict for the project at `(lon, lat)` (its own location ignored), exactly as
+    /// [`screen_point`] and [`super::evaluate`] give it.
+    pub fn screen(&mut self, lon: f64, lat: f64) -> Outcome {
+        if self.project.accuracy_m > 0.0 {
+            return screen_point(self.rules, self.project, lon, lat, &mut self.scratch);
+        }
+        let mut units = std::mem::take(&mut self.scratch.units);
+        units.clear();
+        self.rules.locate_point(lon, lat, &mut units);
+        let verdict = self.screen_in(&units, Coord { x: lon, y: lat });
+        self.scratch.units = units;
+        verdict
+    }
+
+    fn screen_in(&mut self, units: &[u32], point: Coord<f64>) -> Outcome {
+        if units.is_empty() {
+            return Outcome::NeedsReview;
+        }
+        let mut verdict = Outcome::Satisfied;
+        for u in units {
+            verdict = verdict.min(self.unit(*u));
+        }
+        if verdict == Outcome::Violated {
+            return verdict;
+        }
+        let Scratch {
+            clauses, distances, ..
+        } = &mut self.scratch;
+        clauses.clear();
+        for u in units {
+            let m = self.units.get(*u as usize).copied().unwrap_or_default();
+            let run = m.start..m.start + m.len;
+            clauses.extend_from_slice(self.per_point.get(run).unwrap_or_default());
+        }
+        if clauses.is_empty() {
+            return verdict;
+        }
+        if units.len() > 1 {
+            clauses.sort_unstable();
+            clauses.dedup();
+        }
+        distances.clear();
+        distances.resize(self.rules.layers.len(), f64::NAN);
+        let cx = Cx::new(self.rules, self.project, Some(point), units, distances);
+        for c in clauses.iter() {
+            if let Some(clause) = self.rules.clauses.get(*c as usize) {
+                verdict = verdict.min(cx.clause(clause));
+                if verdict == Outcome::Violated {
+                    break;
+                }
+            }
+        }
+        verdict
+    }
+
+    /// The outcome of unit `u`'s clauses that no point of it changes; records the others.
+    fn unit(&mut self, u: u32) -> Outcome {
+        let Some(memo) = self.units.get(u as usize) else {
+            return Outcome::NeedsReview;
+        };
+        if let Some(decided) = memo.decided {
+            return decided;
+        }
+        let start = self.per_point.len();
+        let mut decided = Outcome::Satisfied;
+        let list = self
+            .rules
+            .unit_clauses
+            .get(u as usize)
+            .map_or(&[][..], Vec::as_slice);
+        let mut none = Vec::new();
+        for &c in list {
+            let Some(clause) = self.rules.clauses.get(c as usize) else {
+                continue;
+            };
+            let Some(memo) = self.clauses.get_mut(c as usize) else {
+                continue;
+            };
+            if let ClauseMemo::Unseen = memo {
+                let cx = Cx::new(self.rules, self.project, None, &[], &mut none);
+                let outcome = cx.clause(clause);
+                *memo = if cx.needed_point.get() {
+                    ClauseMemo::Located
+                } else {
+                    ClauseMemo::Decided(outcome)
+                };
+            }
+            match *memo {
+                ClauseMemo::Decided(o) => decided = decided.min(o),
+                _ => {
+                    let here = [u];
+                    let cx = Cx::new(self.rules, self.project, None, &here, &mut none);
+                    let outcome = cx.clause(clause);
+                    if cx.needed_point.get() {
+                        self.per_point.push(c);
+                    } else {
+                        decided = decided.min(outcome);
+                    }
+                }
+            }
+        }
+        let len = self.per_point.len() - start;
+        if let Some(m) = self.units.get_mut(u as usize) {
+            *m = UnitMemo {
+                decided: Some(decided),
+                start,
+                len,
+            };
+        }
+        decided
+    }
+}
+
+impl<'a> Cx<'a> {
+    fn new(
+        rules: &'a RuleSet,
+        project: &'a Project,
+        point: Option<Coord<f64>>,
+        units: &'a [u32],
+        distances: &'a mut Vec<f64>,
+    ) -> Self {
+        Cx {
+            rules,
+            project,
+            point,
+            units,
+            distances: std::cell::RefCell::new(distances),
+            needed_point: std::cell::Cell::new(false),
+        }
+    }
 }
 
 impl Cx<'_> {
@@ -173,13 +367,15 @@ impl Cx<'_> {
                     .is_some_and(Option::is_some),
             ),
             CondKind::Within(layer) | CondKind::Intersects(layer) => {
-                if let Some(p) = self.rules.hints.probe(*layer, 0.0)
-                    && self.rules.hints.all_far(self.units, p)
-                {
+                if self.far_from(*layer, 0.0) {
                     return Truth::False;
                 }
+                let Some(point) = self.point else {
+                    self.needed_point.set(true);
+                    return Truth::Unknown;
+                };
                 // For a point, lying within a feature and touching it are the same question.
-                let g = Geometry::Point(Point(self.point));
+                let g = Geometry::Point(Point(point));
                 let hit = self
                     .rules
                     .layers
@@ -189,10 +385,9 @@ impl Cx<'_> {
             }
             CondKind::Compare { lhs, op, rhs } => {
                 if let Some((layer, t)) = c.distance_probe()
-                    && let Some(p) = self.rules.hints.probe(layer, t)
-                    && self.rules.hints.all_far(self.units, p)
+                    && self.far_from(layer, t)
                 {
-                    // Every point of the units is farther than `t`: distance > t.
+                    // The point is farther than `t`: distance > t.
                     let distance_left = matches!(lhs.kind, NumKind::Distance(_));
                     let holds = match (op, distance_left) {
                         (CmpOp::Gt | CmpOp::Ge | CmpOp::Ne, _) if distance_left => true,
@@ -207,6 +402,35 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+
+    /// Is the point provably farther than `t` metres from every feature of `layer`, without
+    /// measuring? Either the hints say so for every unit the point lies in, or no feature's
+    /// bounding box comes within `t` of the point (widened conservatively, as the hints are).
+    /// A distance already measured for this point is left to decide instead.
+    fn far_from(&self, layer: u32, t: f64) -> bool {
+        let hints = &self.rules.hints;
+        if let Some(p) = hints.probe(layer, t)
+            && hints.all_far(self.units, p)
+        {
+            return true;
+        }
+        let Some(point) = self.point else {
+            return false;
+        };
+        let measured = self
+            .distances
+            .borrow()
+            .get(layer as usize)
+            .is_some_and(|d| !d.is_nan());
+        if measured || !(t.is_finite() && t >= 0.0) {
+            return false;
+        }
+        let Some(l) = self.rules.layers.get(layer as usize) else {
+            return false;
+        };
+        let (min, max) = widen_by_metres(point, point, t * 1.01 + 1.0);
+        !l.index.any_box_in(min, max)
     }
 
     fn num(&self, n: &Num) -> Option<f64> {
@@ -227,7 +451,11 @@ impl Cx<'_> {
                 if cached.is_some() {
                     return cached;
                 }
-                let g = Geometry::Point(Point(self.point));
+                let Some(point) = self.point else {
+                    self.needed_point.set(true);
+                    return None;
+                };
+                let g = Geometry::Point(Point(point));
                 let d = self
                     .rules
                     .layers
