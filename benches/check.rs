@@ -86,8 +86,8 @@ fn benches(c: &mut Criterion) {
         })
     });
     // One project at every point, each iteration with a fresh screener: the clause and unit
-    // memos are built inside the measurement, so this is the cost of screening 100,000 sites.
-    grp.bench_function("screener_100k_points_one_project", |b| {
+    // memos are built inside the measurement, so this is the cost of screening 50,000 sites.
+    grp.bench_function("screener_50k_points_one_project", |b| {
         b.iter(|| {
             let mut screener = Screener::new(&rs, &project);
             pts.iter()

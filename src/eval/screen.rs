@@ -107,7 +107,17 @@ enum ClauseMemo {
     #[default]
     Unseen,
     Decided(Outcome),
-    Located,
+    /// It measures; its per-unit answers are in [`Screener::located`] at this slot.
+    Located(u32),
+}
+
+/// A measuring clause's answers per unit. In a unit, without a point, the clause can consult
+/// only the unit's hints for the probes in `mask`, so units agreeing on those bits get the same
+/// answer: `seen` holds it per combination (`None`: decided at each point).
+#[derive(Debug, Clone, Default)]
+struct Located {
+    mask: u64,
+    seen: Vec<(u64, Option<Outcome>)>,
 }
 
 /// What a unit's clauses come to for one project at any point of the unit, and which of them
@@ -125,13 +135,13 @@ struct UnitMemo {
 ///
 /// - A clause that measures nothing for this project (its facts decide it, or a cheap part
 ///   decides it before any measurement) is evaluated once per screener.
-/// - A clause that measures is evaluated once per unit with the unit's [`SpatialHints`]: when
-///   the hints decide it (the unit is provably far from the layer), that answer holds at every
-///   point of the unit.
+/// - A clause that measures is evaluated with a unit's [`SpatialHints`]: when the hints decide
+///   it (the unit is provably far from the layer), that answer holds at every point of the
+///   unit. It is evaluated once per combination of the hints it can consult, not per unit.
 /// - Only what is left, typically the distance conditions of units near a layer, is evaluated
 ///   at each point.
 ///
-/// Memory: one byte per clause and 24 bytes per unit of the rule set, plus the per-point clause
+/// Memory: eight bytes per clause and 24 bytes per unit of the rule set, plus the per-point clause
 /// ids of the units visited.
 ///
 /// [`SpatialHints`]: crate::index::SpatialHints
@@ -140,6 +150,7 @@ pub struct Screener<'a> {
     rules: &'a RuleSet,
     project: &'a Project,
     clauses: Vec<ClauseMemo>,
+    located: Vec<Located>,
     units: Vec<UnitMemo>,
     per_point: Vec<u32>,
     scratch: Scratch,
@@ -151,6 +162,7 @@ impl<'a> Screener<'a> {
             rules,
             project,
             clauses: vec![ClauseMemo::Unseen; rules.clauses.len()],
+            located: Vec::new(),
             units: vec![UnitMemo::default(); rules.units.len()],
             per_point: Vec::new(),
             scratch: Scratch::default(),
@@ -227,35 +239,15 @@ impl<'a> Screener<'a> {
             .unit_clauses
             .get(u as usize)
             .map_or(&[][..], Vec::as_slice);
-        let mut none = Vec::new();
+        let far = self.rules.hints.far.get(u as usize).copied().unwrap_or(0);
         for &c in list {
-            let Some(clause) = self.rules.clauses.get(c as usize) else {
-                continue;
-            };
-            let Some(memo) = self.clauses.get_mut(c as usize) else {
-                continue;
-            };
-            if let ClauseMemo::Unseen = memo {
-                let cx = Cx::new(self.rules, self.project, None, &[], &mut none);
-                let outcome = cx.clause(clause);
-                *memo = if cx.needed_point.get() {
-                    ClauseMemo::Located
-                } else {
-                    ClauseMemo::Decided(outcome)
-                };
-            }
-            match *memo {
+            match self.clause_memo(c) {
                 ClauseMemo::Decided(o) => decided = decided.min(o),
-                _ => {
-                    let here = [u];
-                    let cx = Cx::new(self.rules, self.project, None, &here, &mut none);
-                    let outcome = cx.clause(clause);
-                    if cx.needed_point.get() {
-                        self.per_point.push(c);
-                    } else {
-                        decided = decided.min(outcome);
-                    }
-                }
+                ClauseMemo::Located(slot) => match self.located_in(slot, c, u, far) {
+                    Some(o) => decided = decided.min(o),
+                    None => self.per_point.push(c),
+                },
+                ClauseMemo::Unseen => {}
             }
         }
         let len = self.per_point.len() - start;
@@ -267,6 +259,67 @@ impl<'a> Screener<'a> {
             };
         }
         decided
+    }
+
+    /// What clause `c` comes to wherever the project is, or the slot of its per-unit answers.
+    fn clause_memo(&mut self, c: u32) -> ClauseMemo {
+        let Some(memo) = self.clauses.get(c as usize).copied() else {
+            return ClauseMemo::Unseen;
+        };
+        if !matches!(memo, ClauseMemo::Unseen) {
+            return memo;
+        }
+        let Some(clause) = self.rules.clauses.get(c as usize) else {
+            return ClauseMemo::Unseen;
+        };
+        let mut none = Vec::new();
+        let cx = Cx::new(self.rules, self.project, None, &[], &mut none);
+        let outcome = cx.clause(clause);
+        let memo = if cx.needed_point.get() {
+            // The hints this clause can consult: its answer in a unit depends only on which of
+            // them hold there.
+            let hints = &self.rules.hints;
+            let mut mask = 0u64;
+            for cond in clause.conditions() {
+                cond.walk(&mut |n| {
+                    if let Some((layer, t)) = n.distance_probe()
+                        && let Some(p) = hints.probe(layer, t)
+                    {
+                        mask |= 1 << p;
+                    }
+                });
+            }
+            let slot = u32::try_from(self.located.len()).unwrap_or(u32::MAX);
+            self.located.push(Located {
+                mask,
+                seen: Vec::new(),
+            });
+            ClauseMemo::Located(slot)
+        } else {
+            ClauseMemo::Decided(outcome)
+        };
+        if let Some(m) = self.clauses.get_mut(c as usize) {
+            *m = memo;
+        }
+        memo
+    }
+
+    /// What located clause `c` (memo `slot`) comes to in unit `u`, whose far-probe mask is
+    /// `far`; `None` when it must be evaluated at each point.
+    fn located_in(&mut self, slot: u32, c: u32, u: u32, far: u64) -> Option<Outcome> {
+        let entry = self.located.get_mut(slot as usize)?;
+        let key = far & entry.mask;
+        if let Some((_, o)) = entry.seen.iter().find(|(k, _)| *k == key) {
+            return *o;
+        }
+        let clause = self.rules.clauses.get(c as usize)?;
+        let here = [u];
+        let mut none = Vec::new();
+        let cx = Cx::new(self.rules, self.project, None, &here, &mut none);
+        let outcome = cx.clause(clause);
+        let answer = (!cx.needed_point.get()).then_some(outcome);
+        entry.seen.push((key, answer));
+        answer
     }
 }
 
