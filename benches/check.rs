@@ -87,12 +87,11 @@ fn benches(c: &mut Criterion) {
     });
     // One project at every point, each iteration with a fresh screener: the clause and unit
     // memos are built inside the measurement, so this is the cost of screening 50,000 sites.
+    let mut verdicts = Vec::new();
     grp.bench_function("screener_50k_points_one_project", |b| {
         b.iter(|| {
-            let mut screener = Screener::new(&rs, &project);
-            pts.iter()
-                .map(|p| screener.screen(p.x, p.y) as u32)
-                .sum::<u32>()
+            Screener::new(&rs, &project).screen_many(&pts, &mut verdicts);
+            verdicts.len()
         })
     });
     let few: Vec<geo::Coord<f64>> = pts.iter().take(2_000).copied().collect();
@@ -148,33 +147,13 @@ fn benches(c: &mut Criterion) {
             let (a, z) = pts.split_at(pts.len() / 2);
             std::thread::scope(|s| {
                 let h = s.spawn(|| {
-                    let mut screener = Screener::new(&rs, &project);
-                    a.iter()
-                        .map(|p| screener.screen(p.x, p.y) as u32)
-                        .sum::<u32>()
+                    let mut v = Vec::new();
+                    Screener::new(&rs, &project).screen_many(a, &mut v);
+                    v.len()
                 });
-                let mut screener = Screener::new(&rs, &project);
-                let here: u32 = z.iter().map(|p| screener.screen(p.x, p.y) as u32).sum();
-                here + h.join().unwrap_or(0)
-            })
-        })
-    });
-    grp.bench_function("batch_screen_2_threads", |b| {
-        b.iter(|| {
-            let (a, z) = pts.split_at(pts.len() / 2);
-            std::thread::scope(|s| {
-                let h = s.spawn(|| {
-                    let mut sc = Scratch::default();
-                    a.iter()
-                        .map(|p| screen_point(&rs, &project, p.x, p.y, &mut sc) as u32)
-                        .sum::<u32>()
-                });
-                let mut sc = Scratch::default();
-                let here: u32 = z
-                    .iter()
-                    .map(|p| screen_point(&rs, &project, p.x, p.y, &mut sc) as u32)
-                    .sum();
-                here + h.join().unwrap_or(0)
+                let mut v = Vec::new();
+                Screener::new(&rs, &project).screen_many(z, &mut v);
+                v.len() + h.join().unwrap_or(0)
             })
         })
     });

@@ -52,6 +52,7 @@ fn benches(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(6))
         .sample_size(20);
     let mut out = Vec::with_capacity(8);
+    let mut ends = Vec::new();
     for (name, pts) in [
         ("mix_random_order", &mix),
         ("uniform_half", &uniform),
@@ -61,6 +62,17 @@ fn benches(c: &mut Criterion) {
         grp.bench_with_input(BenchmarkId::new(name, pts.len()), pts, |b, pts| {
             b.iter(|| black_box(run(pts, &g, &mut out)))
         });
+        // The same points through the grouped locator (one call for all of them).
+        grp.bench_with_input(
+            BenchmarkId::new(format!("{name}_grouped"), pts.len()),
+            pts,
+            |b, pts| {
+                b.iter(|| {
+                    g.locate_many(pts, &mut out, &mut ends);
+                    black_box(out.len())
+                })
+            },
+        );
     }
     grp.finish();
 

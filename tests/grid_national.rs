@@ -66,4 +66,35 @@ fn national_20k_reference_exact() {
     }
     eprintln!("{} points, {} mismatches", points.len(), mismatches);
     assert_eq!(mismatches, 0);
+
+    // The grouped locator gives the same answers, also with points outside the grid and
+    // non-finite ones in the groups (every 7th slot), and a last group that is not full.
+    let mut pts = Vec::new();
+    let mut want: Vec<Vec<u32>> = Vec::new();
+    for (i, (x, y, exp)) in points.iter().enumerate() {
+        if i % 7 == 3 {
+            pts.push(Coord { x: f64::NAN, y: *y });
+            want.push(Vec::new());
+            pts.push(Coord { x: 200.0, y: -95.0 });
+            want.push(Vec::new());
+        }
+        pts.push(Coord { x: *x, y: *y });
+        let mut e: Vec<u32> = exp.iter().map(|c| id[c.as_str()]).collect();
+        e.sort_unstable();
+        want.push(e);
+    }
+    pts.truncate(pts.len() - 5);
+    want.truncate(want.len() - 5);
+    let (mut all, mut ends) = (Vec::new(), Vec::new());
+    g.locate_many(&pts, &mut all, &mut ends);
+    assert_eq!(ends.len(), pts.len());
+    let mut from = 0;
+    for (i, end) in ends.iter().enumerate() {
+        assert_eq!(
+            all[from..*end],
+            want[i][..],
+            "point {i} of the grouped locator"
+        );
+        from = *end;
+    }
 }

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use geo::{Geometry, Point};
+use geo::{Coord, Geometry, Point};
 use zonecheck::eval::screen::{Scratch, Screener, screen_point};
 use zonecheck::eval::{Project, evaluate, parse_project};
 use zonecheck::load::load_rule_set;
@@ -65,6 +65,7 @@ fn screening_agrees_with_evaluation_for_every_example_across_nanjing() {
         // One screener per project over every point, twice: the second pass answers from what
         // the first one learnt about each clause and unit.
         let mut screener = Screener::new(&rs, p);
+        let mut wants = Vec::new();
         for pass in 0..2 {
             for &(lon, lat) in &pts {
                 let report = evaluate(&rs, &moved(p, lon, lat));
@@ -74,8 +75,16 @@ fn screening_agrees_with_evaluation_for_every_example_across_nanjing() {
                 assert_eq!(got, want, "{} at ({lon}, {lat})", p.name);
                 let memo = screener.screen(lon, lat);
                 assert_eq!(memo, want, "{} at ({lon}, {lat}), pass {pass}", p.name);
+                if pass == 0 {
+                    wants.push(want);
+                }
             }
         }
+        // All points at once, through a fresh screener.
+        let coords: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| Coord { x, y }).collect();
+        let mut verdicts = Vec::new();
+        Screener::new(&rs, p).screen_many(&coords, &mut verdicts);
+        assert_eq!(verdicts, wants, "{}: screen_many", p.name);
     }
     assert!(
         several > 100,
@@ -105,8 +114,11 @@ fn screening_agrees_with_evaluation_on_the_national_rule_set() {
         .flat_map(|(lon, lat)| [(lon, lat), (lon + 3e-5, lat)])
         .collect();
     let mut located = 0;
+    let coords: Vec<Coord<f64>> = pts.iter().map(|&(x, y)| Coord { x, y }).collect();
+    let mut wants = Vec::new();
     for (lon, lat) in pts {
         let want = evaluate(&rs, &moved(&p, lon, lat));
+        wants.push(want.verdict);
         located += usize::from(!want.units.is_empty());
         assert_eq!(
             screen_point(&rs, &p, lon, lat, &mut scratch),
@@ -116,4 +128,7 @@ fn screening_agrees_with_evaluation_on_the_national_rule_set() {
         assert_eq!(screener.screen(lon, lat), want.verdict, "at ({lon}, {lat})");
     }
     assert!(located > 600, "most points lie in some unit");
+    let mut verdicts = Vec::new();
+    Screener::new(&rs, &p).screen_many(&coords, &mut verdicts);
+    assert_eq!(verdicts, wants, "screen_many");
 }

@@ -100,6 +100,9 @@ pub fn screen_point(
     verdict
 }
 
+/// Points located together by [`Screener::screen_many`].
+const SCREEN_CHUNK: usize = 256;
+
 /// What a clause comes to for one project, wherever the project is, or that it depends on
 /// where.
 #[derive(Debug, Clone, Copy, Default)]
@@ -181,6 +184,29 @@ impl<'a> Screener<'a> {
         let verdict = self.screen_in(&units, Coord { x: lon, y: lat });
         self.scratch.units = units;
         verdict
+    }
+
+    /// [`Screener::screen`] for many points: `verdicts` is cleared and gets one verdict per
+    /// point, in order. Faster per point than one call each, because the points are located
+    /// together ([`crate::index::UnitIndex::locate_points`]).
+    pub fn screen_many(&mut self, pts: &[Coord<f64>], verdicts: &mut Vec<Outcome>) {
+        verdicts.clear();
+        if self.project.accuracy_m > 0.0 {
+            verdicts.extend(pts.iter().map(|p| self.screen(p.x, p.y)));
+            return;
+        }
+        let (mut all, mut ends) = (Vec::new(), Vec::new());
+        for chunk in pts.chunks(SCREEN_CHUNK) {
+            self.rules
+                .unit_index
+                .locate_points(chunk, &mut all, &mut ends);
+            let mut from = 0;
+            for (p, &end) in chunk.iter().zip(&ends) {
+                let units = all.get(from..end).unwrap_or_default();
+                verdicts.push(self.screen_in(units, *p));
+                from = end;
+            }
+        }
     }
 
     fn screen_in(&mut self, units: &[u32], point: Coord<f64>) -> Outcome {

@@ -160,3 +160,5 @@ mod query;
 
 #[allow(unused_imports)]
 use {build::*, bytes::*, leaf::*, probe::*, query::*};
+
+pub use query::LOCATE_GROUP;

@@ -106,6 +106,19 @@ impl UnitIndex {
         self.grid.locate(p.x, p.y, out);
     }
 
+    /// [`UnitIndex::locate_point`] for many points at once: the units of point `i` are
+    /// `out[ends[i - 1]..ends[i]]` (from 0 for the first). Faster per point than one call each
+    /// when the points are scattered, because the cache misses of neighbouring points overlap
+    /// (see [`crate::index::grid::UnitGrid::locate_many`]).
+    pub fn locate_points(
+        &self,
+        pts: &[geo::Coord<f64>],
+        out: &mut Vec<u32>,
+        ends: &mut Vec<usize>,
+    ) {
+        self.grid.locate_many(pts, out, ends);
+    }
+
     /// Units whose bounding box meets the rectangle `[min, max]`, ascending, appended to `out`
     /// (a superset of the units in it: confirm exactly).
     ///
