@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::{Geometry, Point, Polygon};
-use zonecheck::eval::screen::{Scratch, Screener, screen_point};
+use zonecheck::eval::screen::{Scratch, Screener, screen_point, screen_project};
 use zonecheck::eval::{Project, evaluate, parse_project};
 
 #[allow(dead_code)]
@@ -138,6 +138,18 @@ fn benches(c: &mut Criterion) {
             squares
                 .iter()
                 .map(|g| evaluate(&rs, &moved(g.clone())).units.len())
+                .sum::<usize>()
+        })
+    });
+    // The same squares screened (verdict, units and overlap areas; no evidence). Projects are
+    // built before the measurement.
+    let square_projects: Vec<Project> = squares.iter().map(|g| moved(g.clone())).collect();
+    let mut scratch = Scratch::default();
+    grp.bench_function("polygon_2km_screen", |b| {
+        b.iter(|| {
+            square_projects
+                .iter()
+                .map(|p| screen_project(&rs, p, &mut scratch).units.len())
                 .sum::<usize>()
         })
     });

@@ -97,4 +97,39 @@ fn national_20k_reference_exact() {
         );
         from = *end;
     }
+
+    // A rectangle the grid puts inside one unit: its corners and a lattice of points in it
+    // locate to that unit alone. Rectangles of 10 m to 20 km around the reference points.
+    let mut proven = 0;
+    for (i, (x, y, _)) in points.iter().enumerate() {
+        let h = 1e-4 * (1 + i % 200) as f64;
+        let (min, max) = (
+            Coord {
+                x: x - h,
+                y: y - h * 0.7,
+            },
+            Coord {
+                x: x + h,
+                y: y + h * 0.7,
+            },
+        );
+        let Some(u) = g.unit_containing_rect(min, max) else {
+            continue;
+        };
+        proven += 1;
+        for a in 0..=4 {
+            for b in 0..=4 {
+                let (fx, fy) = (f64::from(a) / 4.0, f64::from(b) / 4.0);
+                let p = (min.x + fx * (max.x - min.x), min.y + fy * (max.y - min.y));
+                out.clear();
+                g.locate(p.0, p.1, &mut out);
+                assert_eq!(out, vec![u], "rect #{i} proven in {u}, point {p:?}");
+            }
+        }
+    }
+    eprintln!("{proven} rectangles proven inside one unit");
+    assert!(
+        proven > 1_000,
+        "the grid proves small rectangles away from boundaries ({proven})"
+    );
 }

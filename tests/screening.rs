@@ -9,8 +9,8 @@ mod common;
 
 use std::path::Path;
 
-use geo::{Coord, Geometry, Point};
-use zonecheck::eval::screen::{Scratch, Screener, screen_point};
+use geo::{Coord, Geometry, LineString, Point, Polygon};
+use zonecheck::eval::screen::{Scratch, Screener, screen_point, screen_project};
 use zonecheck::eval::{Project, evaluate, parse_project};
 use zonecheck::load::load_rule_set;
 
@@ -131,4 +131,113 @@ fn screening_agrees_with_evaluation_on_the_national_rule_set() {
     let mut verdicts = Vec::new();
     Screener::new(&rs, &p).screen_many(&coords, &mut verdicts);
     assert_eq!(verdicts, wants, "screen_many");
+}
+
+/// A square of half-side `h` degrees of latitude around (lon, lat), or a line across it.
+fn site(lon: f64, lat: f64, h: f64, line: bool) -> Geometry<f64> {
+    let w = h / lat.to_radians().cos();
+    if line {
+        return Geometry::LineString(LineString::from(vec![
+            (lon - w, lat - h),
+            (lon + w * 0.3, lat + h * 0.2),
+            (lon + w, lat + h),
+        ]));
+    }
+    Geometry::Polygon(Polygon::new(
+        LineString::from(vec![
+            (lon - w, lat - h),
+            (lon + w, lat - h),
+            (lon + w, lat + h),
+            (lon - w, lat + h),
+            (lon - w, lat - h),
+        ]),
+        vec![],
+    ))
+}
+
+/// `screen_project` against `evaluate` for one project: the verdict, the units, their overlaps.
+fn assert_site_agrees(rs: &zonecheck::compile::RuleSet, p: &Project, scratch: &mut Scratch) {
+    let want = evaluate(rs, p);
+    let got = screen_project(rs, p, scratch);
+    assert_eq!(got.verdict, want.verdict, "{}: {:?}", p.name, p.location);
+    let codes: Vec<&str> = got
+        .units
+        .iter()
+        .map(|t| rs.units[t.unit as usize].code.as_str())
+        .collect();
+    let want_codes: Vec<&str> = want.units.iter().map(|u| u.code.as_str()).collect();
+    assert_eq!(codes, want_codes, "{}: {:?}", p.name, p.location);
+    for (t, u) in got.units.iter().zip(&want.units) {
+        for (a, b) in [
+            (t.area_m2, u.overlap_area_m2),
+            (t.length_m, u.overlap_length_m),
+        ] {
+            match (a, b) {
+                (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-9 * b.abs() + 1e-6, "{a} vs {b}"),
+                (a, b) => assert_eq!(a.is_some(), b.is_some()),
+            }
+        }
+    }
+}
+
+#[test]
+fn screening_sites_agrees_with_evaluation_across_nanjing() {
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let mut scratch = Scratch::default();
+    let mut pts = points(17, 150, (118.35, 119.25), (31.2, 32.62));
+    pts.extend(points(19, 100, (118.69, 118.73), (31.98, 32.02)));
+    pts.extend(points(23, 100, (118.95, 119.0), (32.17, 32.2)));
+    let mut inside_one = 0;
+    for e in std::fs::read_dir("examples/projects").unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        let base = parse_project(&text, &rs.schema).unwrap();
+        // The example's own site, then squares and lines from 20 m to 4 km across.
+        assert_site_agrees(&rs, &base, &mut scratch);
+        for (i, &(lon, lat)) in pts.iter().enumerate() {
+            let h = [0.0001, 0.001, 0.005, 0.018][i % 4];
+            let mut p = base.clone();
+            p.location = site(lon, lat, h, i % 3 == 0);
+            p.accuracy_m = 0.0;
+            inside_one += usize::from(
+                rs.unit_index
+                    .grid_unit_containing_rect(
+                        Coord {
+                            x: lon - 2.0 * h,
+                            y: lat - h,
+                        },
+                        Coord {
+                            x: lon + 2.0 * h,
+                            y: lat + h,
+                        },
+                    )
+                    .is_some(),
+            );
+            assert_site_agrees(&rs, &p, &mut scratch);
+        }
+    }
+    assert!(
+        inside_one > 500,
+        "the fast path is exercised ({inside_one})"
+    );
+}
+
+#[test]
+fn screening_sites_agrees_with_evaluation_on_the_national_rule_set() {
+    if !common::units_path().exists() {
+        common::skip_or_fail("screening sites national", &common::units_path());
+        return;
+    }
+    let rs = load_rule_set(Path::new("rules/national")).unwrap().rule_set;
+    let text = r#"{"name": "某化工项目", "nature": "新建", "industry": ["C2614"],
+        "location": {"type": "Point", "coordinates": [118.8, 32.0]}, "in_park": true,
+        "emissions": {"VOCs": {"total": 12, "increase": 8, "offset": 10}}}"#;
+    let base = parse_project(text, &rs.schema).unwrap();
+    let mut scratch = Scratch::default();
+    let mut pts = points(29, 300, (73.5, 135.1), (18.1, 53.6));
+    pts.extend(points(31, 200, (114.0, 121.0), (29.0, 32.5))); // along the Yangtze
+    for (i, &(lon, lat)) in pts.iter().enumerate() {
+        let mut p = base.clone();
+        p.location = site(lon, lat, 0.009, i % 4 == 0);
+        assert_site_agrees(&rs, &p, &mut scratch);
+    }
 }

@@ -11,6 +11,9 @@
 
 use geo::{Coord, Geometry, Point};
 
+mod site;
+pub use site::{SiteScreen, screen_project};
+
 use super::logic::{Exemptions, Outcome, Truth, effect_outcome, exemptions_matter};
 use super::project::{FactValue, Project};
 use crate::compile::industry::covers;
@@ -27,13 +30,43 @@ pub struct Scratch {
     distances: Vec<f64>,
 }
 
+/// Where a screened project is.
+#[derive(Debug, Clone, Copy)]
+enum Site<'a> {
+    Point(Coord<f64>),
+    /// A line or polygon site lying in the units screened: its geometry, area (m², polygonal
+    /// sites) and bounding box.
+    Shape {
+        geometry: &'a Geometry<f64>,
+        area: Option<f64>,
+        bbox: geo::Rect<f64>,
+    },
+}
+
+impl Site<'_> {
+    fn geometry(&self) -> std::borrow::Cow<'_, Geometry<f64>> {
+        match self {
+            Site::Point(p) => std::borrow::Cow::Owned(Geometry::Point(Point(*p))),
+            Site::Shape { geometry, .. } => std::borrow::Cow::Borrowed(*geometry),
+        }
+    }
+
+    fn bbox(&self) -> (Coord<f64>, Coord<f64>) {
+        match self {
+            Site::Point(p) => (*p, *p),
+            Site::Shape { bbox, .. } => (bbox.min(), bbox.max()),
+        }
+    }
+}
+
 struct Cx<'a> {
     rules: &'a RuleSet,
     project: &'a Project,
-    /// The point screened; `None` when deciding what can be decided without one (a
-    /// [`Screener`]'s memo): then a measurement sets `needed_point` and reads as unknown.
-    point: Option<Coord<f64>>,
-    /// The units the point lies in (for the hints); empty when none may be assumed.
+    /// Where the project is; `None` when deciding what can be decided for a point without
+    /// knowing which (a [`Screener`]'s memo): then a measurement sets `needed_point` and reads
+    /// as unknown, and the site has no area (as a point has none).
+    site: Option<Site<'a>>,
+    /// The units the site lies in (for the hints); empty when none may be assumed.
     units: &'a [u32],
     distances: std::cell::RefCell<&'a mut Vec<f64>>,
     needed_point: std::cell::Cell<bool>,
@@ -87,7 +120,7 @@ pub fn screen_point(
     let cx = Cx::new(
         rules,
         project,
-        Some(Coord { x: lon, y: lat }),
+        Some(Site::Point(Coord { x: lon, y: lat })),
         &scratch.units,
         &mut scratch.distances,
     );
@@ -238,7 +271,13 @@ impl<'a> Screener<'a> {
         }
         distances.clear();
         distances.resize(self.rules.layers.len(), f64::NAN);
-        let cx = Cx::new(self.rules, self.project, Some(point), units, distances);
+        let cx = Cx::new(
+            self.rules,
+            self.project,
+            Some(Site::Point(point)),
+            units,
+            distances,
+        );
         for c in clauses.iter() {
             if let Some(clause) = self.rules.clauses.get(*c as usize) {
                 verdict = verdict.min(cx.clause(clause));
@@ -353,14 +392,14 @@ impl<'a> Cx<'a> {
     fn new(
         rules: &'a RuleSet,
         project: &'a Project,
-        point: Option<Coord<f64>>,
+        site: Option<Site<'a>>,
         units: &'a [u32],
         distances: &'a mut Vec<f64>,
     ) -> Self {
         Cx {
             rules,
             project,
-            point,
+            site,
             units,
             distances: std::cell::RefCell::new(distances),
             needed_point: std::cell::Cell::new(false),
@@ -449,17 +488,21 @@ impl Cx<'_> {
                 if self.far_from(*layer, 0.0) {
                     return Truth::False;
                 }
-                let Some(point) = self.point else {
+                let Some(site) = self.site else {
                     self.needed_point.set(true);
                     return Truth::Unknown;
                 };
-                // For a point, lying within a feature and touching it are the same question.
-                let g = Geometry::Point(Point(point));
-                let hit = self
-                    .rules
-                    .layers
-                    .get(*layer as usize)
-                    .and_then(|l| l.index.intersects(&g));
+                let Some(l) = self.rules.layers.get(*layer as usize) else {
+                    return Truth::False;
+                };
+                let hit = match site {
+                    // For a point, lying within a feature and touching it are the same question.
+                    Site::Point(p) => l.index.intersects(&Geometry::Point(Point(p))),
+                    Site::Shape { geometry, .. } if matches!(c.kind, CondKind::Within(_)) => {
+                        l.index.covering(geometry)
+                    }
+                    Site::Shape { geometry, .. } => l.index.intersects(geometry),
+                };
                 Truth::from_bool(hit.is_some())
             }
             CondKind::Compare { lhs, op, rhs } => {
@@ -494,7 +537,7 @@ impl Cx<'_> {
         {
             return true;
         }
-        let Some(point) = self.point else {
+        let Some(site) = self.site else {
             return false;
         };
         let measured = self
@@ -508,7 +551,8 @@ impl Cx<'_> {
         let Some(l) = self.rules.layers.get(layer as usize) else {
             return false;
         };
-        let (min, max) = widen_by_metres(point, point, t * 1.01 + 1.0);
+        let (lo, hi) = site.bbox();
+        let (min, max) = widen_by_metres(lo, hi, t * 1.01 + 1.0);
         !l.index.any_box_in(min, max)
     }
 
@@ -530,16 +574,15 @@ impl Cx<'_> {
                 if cached.is_some() {
                     return cached;
                 }
-                let Some(point) = self.point else {
+                let Some(site) = self.site else {
                     self.needed_point.set(true);
                     return None;
                 };
-                let g = Geometry::Point(Point(point));
                 let d = self
                     .rules
                     .layers
                     .get(*layer as usize)
-                    .and_then(|l| l.index.nearest(&g))
+                    .and_then(|l| l.index.nearest(&site.geometry()))
                     .map(|f| f.distance_m);
                 if let (Some(d), Some(slot)) =
                     (d, self.distances.borrow_mut().get_mut(*layer as usize))
@@ -548,8 +591,11 @@ impl Cx<'_> {
                 }
                 d
             }
-            // A point has no site area.
-            NumKind::SiteArea => None,
+            // A point has no site area (nor has the memo's unknown point).
+            NumKind::SiteArea => match self.site {
+                Some(Site::Shape { area, .. }) => area,
+                _ => None,
+            },
             NumKind::Arith(a, op, b) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
                 op.apply(a, b)

@@ -119,6 +119,16 @@ impl UnitIndex {
         self.grid.locate_many(pts, out, ends);
     }
 
+    /// The unit whose interior holds the whole rectangle `[min, max]`, when the point grid
+    /// proves it; `None` proves nothing ([`crate::index::grid::UnitGrid::unit_containing_rect`]).
+    pub fn grid_unit_containing_rect(
+        &self,
+        min: geo::Coord<f64>,
+        max: geo::Coord<f64>,
+    ) -> Option<u32> {
+        self.grid.unit_containing_rect(min, max)
+    }
+
     /// Units whose bounding box meets the rectangle `[min, max]`, ascending, appended to `out`
     /// (a superset of the units in it: confirm exactly).
     ///
@@ -143,9 +153,18 @@ impl UnitIndex {
         let Some(r) = g.bounding_rect() else {
             return Vec::new();
         };
-        let ids = self.candidates(r);
         let polygons = polygonal(g);
         let lines = linear(g);
+        if let Some(unit) = self.grid.unit_containing_rect(r.min(), r.max()) {
+            // The grid proves the whole box lies in the interior of one unit: the project is
+            // inside it and touches no other, so its overlap is all of it.
+            return vec![Touch {
+                unit,
+                area_m2: polygons.as_ref().map(geodesic_area),
+                length_m: lines.as_ref().map(geodesic_length),
+            }];
+        }
+        let ids = self.candidates(r);
         ids.into_iter()
             .filter_map(|unit| {
                 let ug = self.polygons.unit(unit as usize)?;

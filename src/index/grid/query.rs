@@ -8,6 +8,17 @@ use super::*;
 
 /// How many points [`UnitGrid::locate_many`] walks down the tree together.
 pub const LOCATE_GROUP: usize = 16;
+/// Most grid nodes [`UnitGrid::unit_containing_rect`] visits before it gives up.
+pub const RECT_CELLS: u32 = 256;
+
+/// State of one [`UnitGrid::unit_containing_rect`] walk: the rectangle in fixed point
+/// (`x0, y0, x1, y1`), the unit found so far, the nodes it may still visit.
+struct RectWalk {
+    rect: [i64; 4],
+    unit: Option<u32>,
+    budget: u32,
+}
+
 /// How many 64-byte lines of each leaf [`UnitGrid::locate_many`] reads ahead.
 const LEAF_LINES: usize = 4;
 
@@ -146,6 +157,103 @@ impl UnitGrid {
         } else {
             let q = RawProbe { px: lon, py: lat };
             leaf_query(&self.data, off, &q, out);
+        }
+    }
+
+    /// The unit whose interior holds the whole closed rectangle `[min, max]`, when the grid
+    /// proves it: every cell the rectangle meets lies wholly in the interior of that one unit.
+    /// `None` proves nothing (the rectangle may still lie in one unit; ask the polygons).
+    ///
+    /// # Runtime
+    /// O(cells met), at most [`RECT_CELLS`] nodes are visited before giving up.
+    pub fn unit_containing_rect(&self, min: Coord<f64>, max: Coord<f64>) -> Option<u32> {
+        if !(min.x >= self.x_lo
+            && max.x < self.x_hi
+            && min.y >= self.y_lo
+            && max.y < self.y_hi
+            && min.x <= max.x
+            && min.y <= max.y)
+        {
+            return None;
+        }
+        let rect = [
+            floor_i64(min.x * self.fscale),
+            floor_i64(min.y * self.fscale),
+            floor_i64(max.x * self.fscale),
+            floor_i64(max.y * self.fscale),
+        ];
+        let shift = (self.f - self.t) as u32;
+        let (cx0, cy0) = (rect[0] >> shift, rect[1] >> shift);
+        let (cx1, cy1) = (rect[2] >> shift, rect[3] >> shift);
+        if cx0 < self.ix0
+            || cy0 < self.iy0
+            || cx1 - self.ix0 >= self.nx as i64
+            || cy1 - self.iy0 >= self.ny as i64
+        {
+            return None;
+        }
+        let mut walk = RectWalk {
+            rect,
+            unit: None,
+            budget: RECT_CELLS,
+        };
+        for cy in cy0..=cy1 {
+            for cx in cx0..=cx1 {
+                let i = (cy - self.iy0) as usize * self.nx as usize + (cx - self.ix0) as usize;
+                let node = *self.top.get(i)?;
+                if !self.rect_cell_in_unit(node, shift, cx, cy, &mut walk) {
+                    return None;
+                }
+            }
+        }
+        walk.unit
+    }
+
+    /// Does the part of the walk's rectangle in cell (`cx`, `cy`) at level `shift`, whose node
+    /// is `node`, lie in the interior of the walk's one unit?
+    fn rect_cell_in_unit(
+        &self,
+        node: u32,
+        shift: u32,
+        cx: i64,
+        cy: i64,
+        walk: &mut RectWalk,
+    ) -> bool {
+        if walk.budget == 0 {
+            return false;
+        }
+        walk.budget -= 1;
+        match node >> TAG_SHIFT {
+            TAG_UNIT => {
+                let u = node & PAYLOAD;
+                *walk.unit.get_or_insert(u) == u
+            }
+            TAG_INNER => {
+                let k = (node >> INNER_OFF_BITS) & 7;
+                if shift < k {
+                    return false;
+                }
+                let s = shift - k;
+                let off = (node & INNER_OFF_MASK) as usize;
+                let m = (1i64 << k) - 1;
+                let [x0, y0, x1, y1] = walk.rect;
+                let (fx, fy) = (cx << k, cy << k);
+                let (ax0, ax1) = ((x0 >> s).max(fx), (x1 >> s).min(fx + m));
+                let (ay0, ay1) = ((y0 >> s).max(fy), (y1 >> s).min(fy + m));
+                for y in ay0..=ay1 {
+                    for x in ax0..=ax1 {
+                        let c = (((y & m) << k) | (x & m)) as usize;
+                        let Some(&child) = self.data.get(off + c) else {
+                            return false;
+                        };
+                        if !self.rect_cell_in_unit(child, s, x, y, walk) {
+                            return false;
+                        }
+                    }
+                }
+                true
+            }
+            _ => false,
         }
     }
 
