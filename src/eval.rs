@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::compile::quantity::{Dimension, format_value};
 use crate::compile::{Clause, ClauseDimension, Effect, RuleSet, UnitType};
+use crate::index::Touch;
 use crate::index::units::{geodesic_area, geodesic_length, linear, polygonal};
 use crate::source::Location;
 pub use condition::{Evidence, Observation};
@@ -148,7 +149,13 @@ const COVERAGE_TOLERANCE: f64 = 1e-6;
 
 /// Evaluates a project against a rule set.
 pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
-    let mut touches = rules.unit_index.touching(&project.location);
+    evaluate_touching(rules, project, rules.unit_index.touching(&project.location))
+}
+
+/// [`evaluate`] given the units the project's location touches, as
+/// [`crate::index::UnitIndex::touching`] returns them for it (for callers that need them too).
+pub fn evaluate_touching(rules: &RuleSet, project: &Project, touches: Vec<Touch>) -> Assessment {
+    let mut touches = touches;
     let site_area = polygonal(&project.location).map(|p| geodesic_area(&p));
     let length = linear(&project.location).map(|l| geodesic_length(&l));
     let mut notes = Vec::new();

@@ -1,8 +1,8 @@
 //! The control-unit polygons and the question "which units does this geometry touch".
 
 use geo::{
-    BooleanOps, BoundingRect, Geodesic, Geometry, Intersects, Length, LineString, MultiLineString,
-    MultiPolygon, Rect,
+    BooleanOps, BoundingRect, Coord, Geodesic, Geometry, Intersects, Length, LineString,
+    MultiLineString, MultiPolygon, Polygon, Rect,
 };
 
 use super::grid::{GridError, UnitGrid};
@@ -165,16 +165,33 @@ impl UnitIndex {
             }];
         }
         let ids = self.candidates(r);
+        let pad = 0.01 * r.width().max(r.height()) + 1e-6;
+        let window = Rect::new(
+            Coord {
+                x: r.min().x - pad,
+                y: r.min().y - pad,
+            },
+            Coord {
+                x: r.max().x + pad,
+                y: r.max().y + pad,
+            },
+        );
         ids.into_iter()
             .filter_map(|unit| {
                 let ug = self.polygons.unit(unit as usize)?;
                 if !ug.intersects(g) {
                     return None;
                 }
+                // The overlay needs only the part of the unit around the project: cut to the
+                // project's box (widened), the unit is a few dozen vertices instead of thousands.
+                // Whether it touches at all was decided above, on the whole unit.
+                let near = clip_to_rect(&ug, &window);
                 let area_m2 = polygons
                     .as_ref()
-                    .map(|p| geodesic_area(&p.intersection(&ug)));
-                let length_m = lines.as_ref().map(|l| Geodesic.length(&ug.clip(l, false)));
+                    .map(|p| geodesic_area(&p.intersection(&near)));
+                let length_m = lines
+                    .as_ref()
+                    .map(|l| Geodesic.length(&near.clip(l, false)));
                 Some(Touch {
                     unit,
                     area_m2,
@@ -268,4 +285,78 @@ pub fn geodesic_area(p: &MultiPolygon<f64>) -> f64 {
 /// Length of a linear geometry on the ellipsoid, m.
 pub fn geodesic_length(l: &MultiLineString<f64>) -> f64 {
     Geodesic.length(l)
+}
+
+/// The part of `mp` inside the rectangle (Sutherland–Hodgman on every ring). Exact where the
+/// rings lie inside the rectangle; where they leave it, the cut runs along its sides. Meant for
+/// overlays with a geometry well inside the rectangle, whose result it does not change.
+pub fn clip_to_rect(mp: &MultiPolygon<f64>, r: &Rect<f64>) -> MultiPolygon<f64> {
+    let ring = |ls: &LineString<f64>| -> Option<LineString<f64>> {
+        let mut pts: Vec<Coord<f64>> = ls.0.clone();
+        if pts.len() > 1 && pts.first() == pts.last() {
+            pts.pop();
+        }
+        // (axis, bound, keep the side above the bound)
+        let sides = [
+            (0, r.min().x, true),
+            (0, r.max().x, false),
+            (1, r.min().y, true),
+            (1, r.max().y, false),
+        ];
+        for (axis, bound, above) in sides {
+            let value = |c: &Coord<f64>| if axis == 0 { c.x } else { c.y };
+            let inside = |c: &Coord<f64>| {
+                if above {
+                    value(c) >= bound
+                } else {
+                    value(c) <= bound
+                }
+            };
+            let cut = |a: &Coord<f64>, b: &Coord<f64>| {
+                let t = (bound - value(a)) / (value(b) - value(a));
+                if axis == 0 {
+                    Coord {
+                        x: bound,
+                        y: a.y + t * (b.y - a.y),
+                    }
+                } else {
+                    Coord {
+                        x: a.x + t * (b.x - a.x),
+                        y: bound,
+                    }
+                }
+            };
+            let mut out = Vec::with_capacity(pts.len() + 4);
+            for (i, b) in pts.iter().enumerate() {
+                let a = &pts[(i + pts.len() - 1) % pts.len()];
+                match (inside(a), inside(b)) {
+                    (true, true) => out.push(*b),
+                    (true, false) => out.push(cut(a, b)),
+                    (false, true) => {
+                        out.push(cut(a, b));
+                        out.push(*b);
+                    }
+                    (false, false) => {}
+                }
+            }
+            pts = out;
+            if pts.is_empty() {
+                return None;
+            }
+        }
+        if pts.len() < 3 {
+            return None;
+        }
+        pts.push(pts[0]);
+        Some(LineString(pts))
+    };
+    MultiPolygon(
+        mp.0.iter()
+            .filter_map(|p| {
+                let exterior = ring(p.exterior())?;
+                let holes = p.interiors().iter().filter_map(ring).collect();
+                Some(Polygon::new(exterior, holes))
+            })
+            .collect(),
+    )
 }

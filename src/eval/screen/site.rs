@@ -62,9 +62,10 @@ pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch)
         Some((unit, bbox))
     });
     let Some((unit, bbox)) = proven else {
+        let units = rules.unit_index.touching(g);
         return SiteScreen {
-            verdict: crate::eval::evaluate(rules, project).verdict,
-            units: rules.unit_index.touching(g),
+            verdict: crate::eval::evaluate_touching(rules, project, units.clone()).verdict,
+            units,
         };
     };
     let area = polygonal(g).map(|p| geodesic_area(&p));

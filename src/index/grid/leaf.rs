@@ -422,3 +422,106 @@ pub(super) fn walk_group(
     }
     Ok((p, more, comp))
 }
+
+/// Does any edge stored in the leaf at `p` have a bounding box meeting the closed rectangle
+/// `r = [x0, y0, x1, y1]`, in storage units (lattice integers as `f64` in lattice mode, degrees
+/// in raw mode)? Every group of the leaf is scanned. Corrupt or unexpected records answer
+/// `true` (the caller then proves nothing).
+pub(super) fn leaf_edges_meet_rect(d: &[u32], mut p: usize, lattice: bool, r: [f64; 4]) -> bool {
+    let w = if lattice { 1 } else { 2 };
+    let meets = |a: (f64, f64), b: (f64, f64)| {
+        a.0.min(b.0) <= r[2] && a.0.max(b.0) >= r[0] && a.1.min(b.1) <= r[3] && a.1.max(b.1) >= r[1]
+    };
+    let coord = |i: usize| -> Option<f64> {
+        if lattice {
+            Some(f64::from(*d.get(i)? as i32))
+        } else {
+            Some(f64::from_bits(
+                u64::from(*d.get(i)?) | u64::from(*d.get(i + 1)?) << 32,
+            ))
+        }
+    };
+    loop {
+        let Some(&h) = d.get(p) else { return true };
+        p += 1;
+        let n_ent = (h & 0x7F) as usize;
+        let more = h & 0x80 != 0;
+        let has_origin = h & (1 << 8) != 0;
+        let mut n_blk = ((h >> 9) & 0x7F) as usize;
+        let mut n_thr = ((h >> 16) & 0xFF) as usize;
+        let mut n_wide = (h >> 24) as usize;
+        for (field, esc) in [
+            (&mut n_blk, BLK_ESC),
+            (&mut n_thr, THR_ESC),
+            (&mut n_wide, WIDE_ESC),
+        ] {
+            if *field == esc as usize {
+                let Some(&v) = d.get(p) else { return true };
+                *field = v as usize;
+                p += 1;
+            }
+        }
+        let mw = if n_ent <= 32 { 1 } else { 2 };
+        p += mw + n_ent + n_thr * (w + mw);
+        let (mut ox, mut oy) = (0i32, 0i32);
+        if has_origin {
+            let (Some(&x), Some(&y)) = (d.get(p), d.get(p + 1)) else {
+                return true;
+            };
+            (ox, oy) = (x as i32, y as i32);
+            p += 2;
+        }
+        for _ in 0..n_blk {
+            let Some(&bh) = d.get(p) else { return true };
+            let nv = (bh & 0x7F) as usize;
+            let nc = ((bh >> 8) & 0x7F) as usize;
+            let (Some(&s0), Some(&s1)) = (d.get(p + 1), d.get(p + 2)) else {
+                return true;
+            };
+            let starts = u64::from(s0) | u64::from(s1) << 32;
+            p += 3;
+            p += if bh & (1 << 16) != 0 {
+                2 * nc * mw
+            } else {
+                nc * mw
+            };
+            let Some(v) = d.get(p..p + nv) else {
+                return true;
+            };
+            p += nv;
+            let at = |i: usize| {
+                let wv = v[i];
+                (
+                    f64::from(ox + i32::from(wv as u16 as i16)),
+                    f64::from(oy + i32::from((wv >> 16) as u16 as i16)),
+                )
+            };
+            for i in 1..nv {
+                if starts >> i & 1 == 0 && meets(at(i - 1), at(i)) {
+                    return true;
+                }
+            }
+        }
+        for _ in 0..n_wide {
+            let Some(&c) = d.get(p) else { return true };
+            p += 1;
+            let nv = (c & CH_NV_MASK) as usize;
+            p += if c & CH_DIFFERS != 0 { 2 * mw } else { mw };
+            let vertex = |i: usize| -> Option<(f64, f64)> {
+                Some((coord(p + 2 * w * i)?, coord(p + 2 * w * i + w)?))
+            };
+            let Some(mut a) = vertex(0) else { return true };
+            for i in 1..nv {
+                let Some(b) = vertex(i) else { return true };
+                if meets(a, b) {
+                    return true;
+                }
+                a = b;
+            }
+            p += nv * 2 * w;
+        }
+        if !more {
+            return false;
+        }
+    }
+}

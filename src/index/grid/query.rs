@@ -15,8 +15,12 @@ pub const RECT_CELLS: u32 = 256;
 /// (`x0, y0, x1, y1`), the unit found so far, the nodes it may still visit.
 struct RectWalk {
     rect: [i64; 4],
+    /// The rectangle in the leaves' storage units, widened by a safe margin.
+    storage: [f64; 4],
     unit: Option<u32>,
     budget: u32,
+    /// Leaf cells met (their membership is decided by locating one point at the end).
+    leaves: u32,
 }
 
 /// How many 64-byte lines of each leaf [`UnitGrid::locate_many`] reads ahead.
@@ -161,7 +165,9 @@ impl UnitGrid {
     }
 
     /// The unit whose interior holds the whole closed rectangle `[min, max]`, when the grid
-    /// proves it: every cell the rectangle meets lies wholly in the interior of that one unit.
+    /// proves it: every cell the rectangle meets lies wholly in the interior of that one unit,
+    /// or is a leaf none of whose boundary edges meets the rectangle (then the rectangle's
+    /// corner decides, and must lie in that unit alone).
     /// `None` proves nothing (the rectangle may still lie in one unit; ask the polygons).
     ///
     /// # Runtime
@@ -192,10 +198,31 @@ impl UnitGrid {
         {
             return None;
         }
+        let storage = if self.mode == MODE_LATTICE {
+            let s = self.scale;
+            [
+                min.x * s - 2.0,
+                min.y * s - 2.0,
+                max.x * s + 2.0,
+                max.y * s + 2.0,
+            ]
+        } else {
+            let pad = 1e-9
+                * (1.0
+                    + min
+                        .x
+                        .abs()
+                        .max(max.x.abs())
+                        .max(min.y.abs())
+                        .max(max.y.abs()));
+            [min.x - pad, min.y - pad, max.x + pad, max.y + pad]
+        };
         let mut walk = RectWalk {
             rect,
+            storage,
             unit: None,
             budget: RECT_CELLS,
+            leaves: 0,
         };
         for cy in cy0..=cy1 {
             for cx in cx0..=cx1 {
@@ -204,6 +231,17 @@ impl UnitGrid {
                 if !self.rect_cell_in_unit(node, shift, cx, cy, &mut walk) {
                     return None;
                 }
+            }
+        }
+        if walk.leaves > 0 {
+            // No boundary meets the rectangle, so every point of it lies in the same units as
+            // its corner: exactly one, and the one of the whole cells met, if any.
+            let mut at = Vec::with_capacity(2);
+            self.locate(min.x, min.y, &mut at);
+            match (at.as_slice(), walk.unit) {
+                ([u], None) => return Some(*u),
+                ([u], Some(v)) if *u == v => {}
+                _ => return None,
             }
         }
         walk.unit
@@ -252,6 +290,17 @@ impl UnitGrid {
                     }
                 }
                 true
+            }
+            TAG_LEAF => {
+                // No boundary edge in the cell meets the rectangle: membership does not change
+                // across the part of the rectangle in this cell (checked by a point at the end).
+                walk.leaves += 1;
+                !leaf_edges_meet_rect(
+                    &self.data,
+                    (node & PAYLOAD) as usize,
+                    self.mode == MODE_LATTICE,
+                    walk.storage,
+                )
             }
             _ => false,
         }
