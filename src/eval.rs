@@ -145,7 +145,7 @@ pub struct Assessment {
 }
 
 /// Relative shortfall of unit coverage above which part of a site counts as outside every unit.
-const COVERAGE_TOLERANCE: f64 = 1e-6;
+pub(crate) const COVERAGE_TOLERANCE: f64 = 1e-6;
 
 /// Evaluates a project against a rule set.
 pub fn evaluate(rules: &RuleSet, project: &Project) -> Assessment {
