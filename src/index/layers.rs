@@ -2,8 +2,7 @@
 //! questions conditions ask of them: `distance(layer)`, `within(layer)`, `intersects(layer)`.
 
 use geo::{
-    BoundingRect, Closest, ClosestPoint, Coord, CoordsIter, Covers, Geometry, Intersects,
-    MapCoords, Point, Rect,
+    BoundingRect, Coord, CoordsIter, Covers, Geometry, Intersects, LinesIter, MapCoords, Rect,
 };
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -171,32 +170,80 @@ impl FeatureLayer {
 
 /// Closest pair of points between two non-intersecting planar geometries, with their distance.
 /// The minimum distance between two segment sets is reached at a vertex of one of them, so it
-/// suffices to project every vertex of each onto the other.
+/// suffices to project every vertex of each onto the other's segments.
 fn closest_pair(a: &Geometry<f64>, b: &Geometry<f64>) -> Option<(f64, Coord<f64>, Coord<f64>)> {
+    let (sa, sb) = (segments(a), segments(b));
+    // (squared distance, point of a, point of b)
     let mut best: Option<(f64, Coord<f64>, Coord<f64>)> = None;
-    let mut consider = |from: Coord<f64>, to: &Geometry<f64>, swap: bool| {
-        let c = match to.closest_point(&Point(from)) {
-            Closest::Intersection(p) | Closest::SinglePoint(p) => p.0,
-            Closest::Indeterminate => return,
-        };
-        let d = ((c.x - from.x).powi(2) + (c.y - from.y).powi(2)).sqrt();
-        if best.is_none_or(|(bd, ..)| d < bd) {
-            best = Some(if swap { (d, c, from) } else { (d, from, c) });
+    let mut consider = |from: Coord<f64>, to: &[(Coord<f64>, Coord<f64>)], swap: bool| {
+        for &(p, q) in to {
+            let c = closest_on_segment(from, p, q);
+            let d2 = (c.x - from.x).powi(2) + (c.y - from.y).powi(2);
+            if best.is_none_or(|(bd, ..)| d2 < bd) {
+                best = Some(if swap { (d2, c, from) } else { (d2, from, c) });
+            }
         }
     };
     for c in a.coords_iter() {
-        consider(c, b, false);
+        consider(c, &sb, false);
     }
     for c in b.coords_iter() {
-        consider(c, a, true);
+        consider(c, &sa, true);
     }
-    best
+    best.map(|(d2, p, q)| (d2.sqrt(), p, q))
+}
+
+/// The point of segment `p`–`q` nearest to `c` (`p` when the segment is a point).
+fn closest_on_segment(c: Coord<f64>, p: Coord<f64>, q: Coord<f64>) -> Coord<f64> {
+    let (dx, dy) = (q.x - p.x, q.y - p.y);
+    let len2 = dx * dx + dy * dy;
+    if len2.is_nan() || len2 <= 0.0 {
+        return p;
+    }
+    let t = (((c.x - p.x) * dx + (c.y - p.y) * dy) / len2).clamp(0.0, 1.0);
+    Coord {
+        x: p.x + t * dx,
+        y: p.y + t * dy,
+    }
+}
+
+/// A geometry's segments; a point is a segment of length zero.
+fn segments(g: &Geometry<f64>) -> Vec<(Coord<f64>, Coord<f64>)> {
+    fn add(g: &Geometry<f64>, out: &mut Vec<(Coord<f64>, Coord<f64>)>) {
+        let lines: Box<dyn Iterator<Item = geo::Line<f64>> + '_> = match g {
+            Geometry::Point(p) => {
+                out.push((p.0, p.0));
+                return;
+            }
+            Geometry::MultiPoint(mp) => {
+                out.extend(mp.0.iter().map(|p| (p.0, p.0)));
+                return;
+            }
+            Geometry::GeometryCollection(gc) => {
+                for g in &gc.0 {
+                    add(g, out);
+                }
+                return;
+            }
+            Geometry::Line(l) => Box::new(l.lines_iter()),
+            Geometry::LineString(l) => Box::new(l.lines_iter()),
+            Geometry::MultiLineString(l) => Box::new(l.lines_iter()),
+            Geometry::Polygon(p) => Box::new(p.lines_iter()),
+            Geometry::MultiPolygon(p) => Box::new(p.lines_iter()),
+            Geometry::Rect(r) => Box::new(r.lines_iter()),
+            Geometry::Triangle(t) => Box::new(t.lines_iter()),
+        };
+        out.extend(lines.map(|l| (l.start, l.end)));
+    }
+    let mut out = Vec::new();
+    add(g, &mut out);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{LineString, point};
+    use geo::{LineString, Point, point};
 
     fn river() -> FeatureLayer {
         let line = LineString::from(vec![(118.70, 32.00), (118.70, 32.20)]);
