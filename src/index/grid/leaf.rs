@@ -29,6 +29,45 @@ pub(super) const CH_NV_MASK: u32 = (1 << 31) - 1;
 /// Max vertices in a narrow block (one u64 of bits).
 pub(super) const BLK_MAX: usize = 64;
 
+/// A leaf group's header word with its escaped counts.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct GroupHeader {
+    pub n_ent: usize,
+    pub more: bool,
+    pub has_origin: bool,
+    pub n_blk: usize,
+    pub n_thr: usize,
+    pub n_wide: usize,
+}
+
+/// Reads the group header at `p`; returns it and the offset after it (`None`: the data ends).
+#[inline(always)]
+pub(super) fn group_header(d: &[u32], mut p: usize) -> Option<(GroupHeader, usize)> {
+    let h = *d.get(p)?;
+    p += 1;
+    let mut escaped = |field: usize, esc: u32| -> Option<usize> {
+        if field == esc as usize {
+            let v = *d.get(p)? as usize;
+            p += 1;
+            Some(v)
+        } else {
+            Some(field)
+        }
+    };
+    let n_blk = escaped(((h >> 9) & 0x7F) as usize, BLK_ESC)?;
+    let n_thr = escaped(((h >> 16) & 0xFF) as usize, THR_ESC)?;
+    let n_wide = escaped((h >> 24) as usize, WIDE_ESC)?;
+    let header = GroupHeader {
+        n_ent: (h & 0x7F) as usize,
+        more: h & 0x80 != 0,
+        has_origin: h & (1 << 8) != 0,
+        n_blk,
+        n_thr,
+        n_wide,
+    };
+    Some((header, p))
+}
+
 #[inline(always)]
 pub(super) fn ld_mask(d: &[u32], p: usize, mw: usize) -> u64 {
     if mw == 1 {
@@ -174,26 +213,21 @@ pub(super) fn leaf_query<Q: Probe>(d: &[u32], mut p: usize, q: &Q, out: &mut Vec
     let mut groups = 0;
     loop {
         groups += 1;
-        let h = d[p];
-        p += 1;
-        let n_ent = (h & 0x7F) as usize;
-        let more = h & 0x80 != 0;
-        let has_origin = h & (1 << 8) != 0;
-        let mut n_blk = ((h >> 9) & 0x7F) as usize;
-        let mut n_thr = ((h >> 16) & 0xFF) as usize;
-        let mut n_wide = (h >> 24) as usize;
-        if n_blk == BLK_ESC as usize {
-            n_blk = d[p] as usize;
-            p += 1;
-        }
-        if n_thr == THR_ESC as usize {
-            n_thr = d[p] as usize;
-            p += 1;
-        }
-        if n_wide == WIDE_ESC as usize {
-            n_wide = d[p] as usize;
-            p += 1;
-        }
+        let Some((
+            GroupHeader {
+                n_ent,
+                more,
+                has_origin,
+                n_blk,
+                n_thr,
+                n_wide,
+            },
+            after,
+        )) = group_header(d, p)
+        else {
+            return;
+        };
+        p = after;
         let mw = if n_ent <= 32 { 1 } else { 2 };
         let mut parity = ld_mask(d, p, mw);
         p += mw;
@@ -297,28 +331,20 @@ pub(super) fn walk_group(
     let get = |p: usize| d.get(p).copied().ok_or(err("leaf overrun"));
     let mut comp = [0usize; 6];
     let p0 = p;
-    let h = get(p)?;
-    p += 1;
-    let n_ent = (h & 0x7F) as usize;
+    let (
+        GroupHeader {
+            n_ent,
+            more,
+            has_origin,
+            n_blk,
+            n_thr,
+            n_wide,
+        },
+        after,
+    ) = group_header(d, p).ok_or(err("leaf overrun"))?;
+    p = after;
     if n_ent == 0 || n_ent > 64 {
         return Err(err("leaf entity count"));
-    }
-    let more = h & 0x80 != 0;
-    let has_origin = h & (1 << 8) != 0;
-    let mut n_blk = ((h >> 9) & 0x7F) as usize;
-    let mut n_thr = ((h >> 16) & 0xFF) as usize;
-    let mut n_wide = (h >> 24) as usize;
-    if n_blk == BLK_ESC as usize {
-        n_blk = get(p)? as usize;
-        p += 1;
-    }
-    if n_thr == THR_ESC as usize {
-        n_thr = get(p)? as usize;
-        p += 1;
-    }
-    if n_wide == WIDE_ESC as usize {
-        n_wide = get(p)? as usize;
-        p += 1;
     }
     if has_origin && !lattice {
         return Err(err("origin in raw mode"));
@@ -442,25 +468,21 @@ pub(super) fn leaf_edges_meet_rect(d: &[u32], mut p: usize, lattice: bool, r: [f
         }
     };
     loop {
-        let Some(&h) = d.get(p) else { return true };
-        p += 1;
-        let n_ent = (h & 0x7F) as usize;
-        let more = h & 0x80 != 0;
-        let has_origin = h & (1 << 8) != 0;
-        let mut n_blk = ((h >> 9) & 0x7F) as usize;
-        let mut n_thr = ((h >> 16) & 0xFF) as usize;
-        let mut n_wide = (h >> 24) as usize;
-        for (field, esc) in [
-            (&mut n_blk, BLK_ESC),
-            (&mut n_thr, THR_ESC),
-            (&mut n_wide, WIDE_ESC),
-        ] {
-            if *field == esc as usize {
-                let Some(&v) = d.get(p) else { return true };
-                *field = v as usize;
-                p += 1;
-            }
-        }
+        let Some((
+            GroupHeader {
+                n_ent,
+                more,
+                has_origin,
+                n_blk,
+                n_thr,
+                n_wide,
+            },
+            after,
+        )) = group_header(d, p)
+        else {
+            return true;
+        };
+        p = after;
         let mw = if n_ent <= 32 { 1 } else { 2 };
         p += mw + n_ent + n_thr * (w + mw);
         let (mut ox, mut oy) = (0i32, 0i32);
