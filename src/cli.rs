@@ -79,11 +79,14 @@ pub enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// The units each point of a table lies in.
+    /// The units each point of a table lies in; with --project, the project's verdict there.
     ///
-    /// Reads `i<TAB>lon<TAB>lat` lines (`#` lines skipped) and prints `i<TAB>codes`, codes sorted
-    /// and comma-separated, empty outside every unit, in input order. Bad lines are reported on
-    /// stderr with their line number; the run goes on and exits 2 at the end.
+    /// Reads `i<TAB>lon<TAB>lat` lines (CGCS2000/WGS84 degrees; `#` lines skipped) and prints
+    /// `i<TAB>codes`, codes sorted and comma-separated, empty outside every unit, in input order.
+    /// With `--project P.json`, prints `i<TAB>codes<TAB>verdict` (`violated`, `needs_review`,
+    /// `satisfied`): the verdict `check` gives the project placed at each point (its own
+    /// location is ignored), screened on every core. Bad lines are reported on stderr with their
+    /// line number; the run goes on and exits 2 at the end.
     Locate {
         /// Rule-set directory or compiled snapshot.
         #[arg(long)]
@@ -91,6 +94,9 @@ pub enum Command {
         /// The points table.
         #[arg(long)]
         points: PathBuf,
+        /// A project file: screen it at every point (candidate sites).
+        #[arg(long)]
+        project: Option<PathBuf>,
     },
     /// Check every project of a CSV table or GeoJSON FeatureCollection; one result per row.
     ///
@@ -217,8 +223,16 @@ pub fn run(cli: Cli) -> i32 {
             eval_timeout_ms,
             log,
         }),
-        Command::Locate { rules, points } => match load_rules(&rules) {
-            Some(rs) => locate::run(&rs, &points),
+        Command::Locate {
+            rules,
+            points,
+            project,
+        } => match load_rules(&rules) {
+            Some(rs) => match project.as_deref().map(|p| locate::read_project(&rs, p)) {
+                None => locate::run(&rs, &points, None),
+                Some(Ok(project)) => locate::run(&rs, &points, Some(&project)),
+                Some(Err(code)) => code,
+            },
             None => EXIT_UNUSABLE,
         },
     }

@@ -170,3 +170,85 @@ fn a_point_on_a_shared_unit_boundary_belongs_to_both_units() {
         );
     }
 }
+
+/// `locate --project`: each point gets the verdict `check` gives the project placed there, in
+/// input order, with bad lines reported and the run going on.
+#[test]
+fn locate_with_a_project_gives_its_verdict_at_every_point() {
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let dir = temp("locate-project");
+    let pts = dir.join("sites.tsv");
+    // A grid of candidate sites over Nanjing (and a little beyond it), one bad line among them.
+    let mut text = String::from("# id\tlon\tlat\n");
+    let mut coords = Vec::new();
+    for i in 0..40 {
+        for j in 0..30 {
+            let (lon, lat) = (118.3 + 0.024 * f64::from(i), 31.15 + 0.05 * f64::from(j));
+            text.push_str(&format!("s{i}-{j}\t{lon}\t{lat}\n"));
+            coords.push((format!("s{i}-{j}"), lon, lat));
+        }
+        if i == 20 {
+            text.push_str("bad\t118.8\tnorth\n");
+        }
+    }
+    std::fs::write(&pts, text).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for project_path in [
+        "examples/projects/02-yangtze-shore-chemical-new.json",
+        "examples/projects/03-jiangning-retrofit-satisfied.json",
+    ] {
+        let out = bin()
+            .args([
+                "locate",
+                "--rules",
+                "rules/nanjing",
+                "--project",
+                project_path,
+                "--points",
+            ])
+            .arg(&pts)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "one bad line");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains("sites.tsv:632: ") && stderr.contains("not a number"),
+            "{stderr}"
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), coords.len());
+        let text = std::fs::read_to_string(project_path).unwrap();
+        let project = parse_project(&text, &rs.schema).unwrap();
+        for (line, (id, lon, lat)) in lines.iter().zip(&coords) {
+            let mut at = project.clone();
+            at.location = geo::Geometry::Point(geo::Point::new(*lon, *lat));
+            let report = evaluate(&rs, &at);
+            let mut codes: Vec<&str> = report.units.iter().map(|u| u.code.as_str()).collect();
+            codes.sort_unstable();
+            let verdict = serde_json::to_value(report.verdict).unwrap();
+            let want = format!("{id}\t{}\t{}", codes.join(","), verdict.as_str().unwrap());
+            assert_eq!(*line, want, "{project_path}");
+            seen.insert(verdict.as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(seen.len(), 3, "the grid meets every verdict: {seen:?}");
+    // A project that does not parse is refused before any point is read.
+    let broken = dir.join("broken.json");
+    std::fs::write(
+        &broken,
+        r#"{"name": "x", "nature": "新建", "industry": ["Z9999"]}"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["locate", "--rules", "rules/nanjing", "--project"])
+        .arg(&broken)
+        .arg("--points")
+        .arg(&pts)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8(out.stderr).unwrap().contains("E-PROJECT"));
+    let _ = std::fs::remove_dir_all(dir);
+}

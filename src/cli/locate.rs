@@ -1,14 +1,20 @@
-//! `zonecheck locate --rules <DIR|SNAPSHOT> --points <TSV>`: the units each point lies in.
+//! `zonecheck locate --rules <DIR|SNAPSHOT> --points <TSV> [--project P.json]`: the units each
+//! point lies in, and with a project its verdict at each point.
 //!
 //! Input lines are `i<TAB>lon<TAB>lat` (further columns ignored; `#` lines and blank lines
 //! skipped). Output lines are `i<TAB>codes`, codes comma-separated and sorted, empty when the
-//! point is outside every unit, in input order. A bad line is reported on stderr with its line
-//! number and skipped; the run goes on and exits 2 at the end.
+//! point is outside every unit, in input order; with `--project`, `i<TAB>codes<TAB>verdict`
+//! (`violated`, `needs_review`, `satisfied`: exactly what `check` would give the project placed
+//! at the point), screened on every core ([`Screener`]). A bad line is reported on stderr with
+//! its line number and skipped; the run goes on and exits 2 at the end.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::Path;
 
+use geo::Coord;
 use zonecheck::compile::RuleSet;
+use zonecheck::eval::screen::Screener;
+use zonecheck::eval::{Outcome, Project};
 
 use super::EXIT_UNUSABLE;
 
@@ -58,7 +64,29 @@ pub fn parse_point_line(line: &str) -> Result<Option<PointLine<'_>>, String> {
     Ok(Some(PointLine { id, lon, lat }))
 }
 
-pub fn run(rules: &RuleSet, points: &Path) -> i32 {
+/// Reads and checks the project of `--project`; on failure prints why and returns the exit code.
+pub fn read_project(rules: &RuleSet, path: &Path) -> Result<Project, i32> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        EXIT_UNUSABLE
+    })?;
+    zonecheck::eval::parse_project(&text, &rules.schema).map_err(|e| {
+        eprintln!(
+            "error[E-PROJECT]: project `{}` cannot be checked:",
+            path.display()
+        );
+        for f in &e.errors {
+            eprintln!("  - {f}");
+        }
+        EXIT_UNUSABLE
+    })
+}
+
+/// Points read, located (and screened) and written together.
+const CHUNK: usize = 65_536;
+
+/// Runs `locate`; with `project`, each output line also gets the project's verdict at the point.
+pub fn run(rules: &RuleSet, points: &Path, project: Option<&Project>) -> i32 {
     let file = match std::fs::File::open(points) {
         Ok(f) => f,
         Err(e) => {
@@ -70,8 +98,12 @@ pub fn run(rules: &RuleSet, points: &Path) -> i32 {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut bad = 0usize;
-    let mut ids = Vec::new();
     let mut line_buf = String::new();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let mut screeners: Vec<Screener> = project
+        .map(|p| (0..threads).map(|_| Screener::new(rules, p)).collect())
+        .unwrap_or_default();
+    let mut chunk = Chunk::default();
     for (n, line) in reader.split(b'\n').enumerate() {
         let line_no = n + 1;
         let bytes = match line {
@@ -99,15 +131,11 @@ pub fn run(rules: &RuleSet, points: &Path) -> i32 {
         match parse_point_line(&line_buf) {
             Ok(None) => {}
             Ok(Some(p)) => {
-                ids.clear();
-                rules.locate_point(p.lon, p.lat, &mut ids);
-                let codes: Vec<&str> = ids
-                    .iter()
-                    .filter_map(|u| rules.units.get(*u as usize).map(|u| u.code.as_str()))
-                    .collect();
-                let mut codes = codes;
-                codes.sort_unstable();
-                if writeln!(out, "{}\t{}", p.id, codes.join(",")).is_err() {
+                chunk.ids.push(p.id.to_string());
+                chunk.points.push(Coord { x: p.lon, y: p.lat });
+                if chunk.points.len() == CHUNK
+                    && chunk.write(rules, &mut screeners, &mut out).is_err()
+                {
                     return EXIT_UNUSABLE;
                 }
             }
@@ -117,7 +145,7 @@ pub fn run(rules: &RuleSet, points: &Path) -> i32 {
             }
         }
     }
-    if out.flush().is_err() {
+    if chunk.write(rules, &mut screeners, &mut out).is_err() || out.flush().is_err() {
         return EXIT_UNUSABLE;
     }
     if bad > 0 {
@@ -128,6 +156,79 @@ pub fn run(rules: &RuleSet, points: &Path) -> i32 {
         return EXIT_UNUSABLE;
     }
     0
+}
+
+/// Points waiting to be written, in input order.
+#[derive(Default)]
+struct Chunk {
+    ids: Vec<String>,
+    points: Vec<Coord<f64>>,
+    units: Vec<u32>,
+    ends: Vec<usize>,
+}
+
+impl Chunk {
+    /// Locates the points (and screens them when there are screeners, one thread each), writes
+    /// their lines and empties the chunk.
+    fn write(
+        &mut self,
+        rules: &RuleSet,
+        screeners: &mut [Screener],
+        out: &mut impl Write,
+    ) -> std::io::Result<()> {
+        rules
+            .unit_index
+            .locate_points(&self.points, &mut self.units, &mut self.ends);
+        let verdicts = screen_parallel(screeners, &self.points);
+        let mut from = 0;
+        for (i, (id, end)) in self.ids.iter().zip(&self.ends).enumerate() {
+            let mut codes: Vec<&str> = self
+                .units
+                .get(from..*end)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|u| rules.units.get(*u as usize).map(|u| u.code.as_str()))
+                .collect();
+            codes.sort_unstable();
+            from = *end;
+            match verdicts.get(i) {
+                Some(v) => writeln!(out, "{id}\t{}\t{}", codes.join(","), verdict_key(*v))?,
+                None => writeln!(out, "{id}\t{}", codes.join(","))?,
+            }
+        }
+        self.ids.clear();
+        self.points.clear();
+        Ok(())
+    }
+}
+
+/// The verdicts at `points`, the points split evenly between the screeners, each on its own
+/// thread (no verdicts without screeners).
+fn screen_parallel(screeners: &mut [Screener], points: &[Coord<f64>]) -> Vec<Outcome> {
+    if screeners.is_empty() || points.is_empty() {
+        return Vec::new();
+    }
+    let per = points.len().div_ceil(screeners.len());
+    let mut parts: Vec<Vec<Outcome>> = vec![Vec::new(); screeners.len()];
+    std::thread::scope(|s| {
+        for ((screener, pts), verdicts) in screeners
+            .iter_mut()
+            .zip(points.chunks(per))
+            .zip(parts.iter_mut())
+        {
+            s.spawn(move || screener.screen_many(pts, verdicts));
+        }
+    });
+    parts.concat()
+}
+
+/// The verdict as the JSON report writes it.
+fn verdict_key(v: Outcome) -> &'static str {
+    match v {
+        Outcome::Violated => "violated",
+        Outcome::NeedsReview => "needs_review",
+        Outcome::Satisfied => "satisfied",
+    }
 }
 
 #[cfg(test)]
