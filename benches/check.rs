@@ -153,6 +153,17 @@ fn benches(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // One project at the 500 squares through a screener built inside the measurement (what
+    // the project's facts decide is evaluated once for all squares).
+    grp.bench_function("polygon_2km_screener", |b| {
+        b.iter(|| {
+            let mut screener = Screener::new(&rs, &project);
+            squares
+                .iter()
+                .map(|g| screener.screen_site(g).units.len())
+                .sum::<usize>()
+        })
+    });
     grp.throughput(Throughput::Elements(pts.len() as u64));
     grp.bench_function("batch_screener_2_threads", |b| {
         b.iter(|| {

@@ -1,6 +1,7 @@
 //! Splits the 2 km × 2 km square benchmark (benches/check.rs) by what each square needs:
-//! outside every unit, proven inside one unit by the grid, or across unit boundaries (the
-//! report path), with the mean cost of `screen_project` and of `evaluate` in each class.
+//! outside every unit, proven inside one unit by the grid, or across unit boundaries, with the
+//! mean cost of `screen_project`, of one `Screener::screen_site` for all squares, and of
+//! `evaluate` in each class (each square screened once, caches cold from the others).
 //! cargo run --release --example site_mix_probe -- [SNAPSHOT]   (default target/national-bench.zcs)
 
 #[allow(dead_code)]
@@ -10,7 +11,7 @@ mod common;
 use std::time::Instant;
 
 use geo::{Coord, Geometry, Polygon};
-use zonecheck::eval::screen::{Scratch, screen_project};
+use zonecheck::eval::screen::{Scratch, Screener, screen_project};
 use zonecheck::eval::{evaluate, parse_project};
 
 const PROJECT: &str = r#"{"name": "某化工项目", "nature": "新建", "industry": ["C2614"],
@@ -34,8 +35,9 @@ fn main() {
     };
     let (uniform, _near) = common::point_mix(&units, 50_000, 0x5EED);
     let mut scratch = Scratch::default();
-    // [outside, proven, across] × (count, screen seconds, report seconds)
-    let mut classes = [(0usize, 0f64, 0f64); 3];
+    let mut screener = Screener::new(&rs, &base);
+    // [outside, proven, across] × (count, screen seconds, report seconds, screener seconds)
+    let mut classes = [(0usize, 0f64, 0f64, 0f64); 3];
     for p in uniform.iter().take(2_000) {
         let (h, w) = (0.009, 0.009 / p.y.to_radians().cos());
         let ring = vec![
@@ -66,7 +68,11 @@ fn main() {
         let t = Instant::now();
         let report = evaluate(&rs, &q);
         let report_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let memo = screener.screen_site(&q.location);
+        let screener_s = t.elapsed().as_secs_f64();
         assert_eq!(screened.verdict, report.verdict);
+        assert_eq!(memo.verdict, report.verdict);
         let class = if screened.units.is_empty() {
             0
         } else if proven {
@@ -77,8 +83,9 @@ fn main() {
         classes[class].0 += 1;
         classes[class].1 += screen_s;
         classes[class].2 += report_s;
+        classes[class].3 += screener_s;
     }
-    for (name, (n, s, r)) in [
+    for (name, (n, s, r, m)) in [
         "outside every unit",
         "proven inside one unit",
         "across boundaries",
@@ -88,9 +95,19 @@ fn main() {
     {
         let per = |x: f64| if n == 0 { 0.0 } else { x * 1e6 / n as f64 };
         println!(
-            "{name:>24}: {n:>5} squares, screen_project {:>7.1} us, evaluate {:>7.1} us",
+            "{name:>24}: {n:>5} squares, screen_project {:>6.1} us, Screener::screen_site {:>6.1} us, evaluate {:>6.1} us",
             per(s),
+            per(m),
             per(r)
         );
     }
+    let n: usize = classes.iter().map(|c| c.0).sum();
+    let mean = |x: f64| x * 1e6 / n.max(1) as f64;
+    println!(
+        "{:>24}: {n:>5} squares, screen_project {:>6.1} us, Screener::screen_site {:>6.1} us, evaluate {:>6.1} us",
+        "all",
+        mean(classes.iter().map(|c| c.1).sum()),
+        mean(classes.iter().map(|c| c.3).sum()),
+        mean(classes.iter().map(|c| c.2).sum())
+    );
 }

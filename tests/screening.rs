@@ -159,6 +159,27 @@ fn site(lon: f64, lat: f64, h: f64, line: bool) -> Geometry<f64> {
 fn assert_site_agrees(rs: &zonecheck::compile::RuleSet, p: &Project, scratch: &mut Scratch) {
     let want = evaluate(rs, p);
     let got = screen_project(rs, p, scratch);
+    assert_same_site(rs, p, &got, &want);
+}
+
+/// The same through a screener that has already screened the project elsewhere (points and
+/// other sites), so its memos are in use.
+fn assert_screener_site_agrees(
+    rs: &zonecheck::compile::RuleSet,
+    screener: &mut Screener,
+    p: &Project,
+) {
+    let want = evaluate(rs, p);
+    let got = screener.screen_site(&p.location);
+    assert_same_site(rs, p, &got, &want);
+}
+
+fn assert_same_site(
+    rs: &zonecheck::compile::RuleSet,
+    p: &Project,
+    got: &zonecheck::eval::screen::SiteScreen,
+    want: &zonecheck::eval::Assessment,
+) {
     assert_eq!(got.verdict, want.verdict, "{}: {:?}", p.name, p.location);
     let codes: Vec<&str> = got
         .units
@@ -191,6 +212,9 @@ fn screening_sites_agrees_with_evaluation_across_nanjing() {
     for e in std::fs::read_dir("examples/projects").unwrap() {
         let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
         let base = parse_project(&text, &rs.schema).unwrap();
+        let mut at_rest = base.clone();
+        at_rest.accuracy_m = 0.0;
+        let mut screener = Screener::new(&rs, &at_rest);
         // The example's own site, then squares and lines from 20 m to 4 km across.
         assert_site_agrees(&rs, &base, &mut scratch);
         for (i, &(lon, lat)) in pts.iter().enumerate() {
@@ -213,6 +237,11 @@ fn screening_sites_agrees_with_evaluation_across_nanjing() {
                     .is_some(),
             );
             assert_site_agrees(&rs, &p, &mut scratch);
+            // The screener sees the point first, then the site around it.
+            let mut point = p.clone();
+            point.location = Geometry::Point(Point::new(lon, lat));
+            assert_screener_site_agrees(&rs, &mut screener, &point);
+            assert_screener_site_agrees(&rs, &mut screener, &p);
         }
     }
     assert!(
@@ -235,9 +264,69 @@ fn screening_sites_agrees_with_evaluation_on_the_national_rule_set() {
     let mut scratch = Scratch::default();
     let mut pts = points(29, 300, (73.5, 135.1), (18.1, 53.6));
     pts.extend(points(31, 200, (114.0, 121.0), (29.0, 32.5))); // along the Yangtze
+    // The rule set reads the site area (`site_area` in provincial and basin clauses): a
+    // screener that decided those clauses at points must evaluate them again for a site.
+    let mut screener = Screener::new(&rs, &base);
     for (i, &(lon, lat)) in pts.iter().enumerate() {
         let mut p = base.clone();
         p.location = site(lon, lat, 0.009, i % 4 == 0);
         assert_site_agrees(&rs, &p, &mut scratch);
+        let mut point = p.clone();
+        point.location = Geometry::Point(Point::new(lon, lat));
+        assert_screener_site_agrees(&rs, &mut screener, &point);
+        assert_screener_site_agrees(&rs, &mut screener, &p);
     }
+}
+
+/// A clause that reads the site area is unknown at a point and decided for a small site: a
+/// screener that has screened the point must not reuse that answer for the site around it.
+#[test]
+fn a_screener_evaluates_area_clauses_again_for_sites() {
+    let data = std::fs::canonicalize("rules/nanjing/data").unwrap();
+    let dir = std::env::temp_dir().join(format!("zonecheck-area-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = format!(
+        r#"ruleset "面积条款" {{
+  version "1"
+  issuer "测试"
+  effective 2024-01-01
+}}
+layer 管控单元 = units "{d}/units.geojson" code="code" name="name" type="type" admin="admin_code"
+layer 长江 = features "{d}/yangtze.geojson" name="name"
+
+level "南京市" applies to city 3201 {{
+  clause A-01 资源利用效率 "占地超过五十公顷的项目须编制水土保持方案。"
+    when site_area() > 50 ha
+    review "须取得水土保持方案批复"
+
+  clause A-02 空间布局约束 "长江岸线一公里范围内禁止新建项目。"
+    when nature == 新建 and distance(长江) < 1 km
+    forbid
+
+  clause A-03 资源利用效率 "距长江五公里以外占地超过五十公顷的项目须论证用地规模。"
+    when distance(长江) > 5 km and site_area() > 50 ha
+    review "核实用地规模论证"
+}}
+"#,
+        d = data.display()
+    );
+    std::fs::write(dir.join("rules.zc"), rules).unwrap();
+    let rs = load_rule_set(&dir).unwrap().rule_set;
+    let text = r#"{"name": "某项目", "nature": "新建", "industry": ["I6513"],
+        "location": {"type": "Point", "coordinates": [118.8, 32.0]}}"#;
+    let base = parse_project(text, &rs.schema).unwrap();
+    let mut screener = Screener::new(&rs, &base);
+    let mut differ = 0;
+    for &(lon, lat) in &points(41, 300, (118.4, 119.2), (31.3, 32.5)) {
+        let mut point = base.clone();
+        point.location = Geometry::Point(Point::new(lon, lat));
+        let mut parcel = base.clone();
+        parcel.location = site(lon, lat, 0.0009, false);
+        let (at_point, on_parcel) = (evaluate(&rs, &point), evaluate(&rs, &parcel));
+        differ += usize::from(at_point.verdict != on_parcel.verdict);
+        assert_screener_site_agrees(&rs, &mut screener, &point);
+        assert_screener_site_agrees(&rs, &mut screener, &parcel);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(differ > 50, "the site area changes the verdict ({differ})");
 }

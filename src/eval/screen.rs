@@ -70,6 +70,8 @@ struct Cx<'a> {
     units: &'a [u32],
     distances: std::cell::RefCell<&'a mut Vec<f64>>,
     needed_point: std::cell::Cell<bool>,
+    /// The site's area was read (without a site: taken as a point's, none).
+    read_area: std::cell::Cell<bool>,
 }
 
 /// Does deciding this condition (at its top level) measure geometry? Spatial parts of `and`/`or`
@@ -143,6 +145,9 @@ enum ClauseMemo {
     #[default]
     Unseen,
     Decided(Outcome),
+    /// Decided for every point, having read the site area (a point has none): a line or
+    /// polygon site evaluates it again.
+    DecidedAtPoints(Outcome),
     /// It measures; its per-unit answers are in [`Screener::located`] at this slot.
     Located(u32),
 }
@@ -153,7 +158,8 @@ enum ClauseMemo {
 #[derive(Debug, Clone, Default)]
 struct Located {
     mask: u64,
-    seen: Vec<(u64, Option<Outcome>)>,
+    /// (hint bits, the answer, whether it read the site area).
+    seen: Vec<(u64, Option<Outcome>, bool)>,
 }
 
 /// What a unit's clauses come to for one project at any point of the unit, and which of them
@@ -307,9 +313,11 @@ impl<'a> Screener<'a> {
         let far = self.rules.hints.far.get(u as usize).copied().unwrap_or(0);
         for &c in list {
             match self.clause_memo(c) {
-                ClauseMemo::Decided(o) => decided = decided.min(o),
+                ClauseMemo::Decided(o) | ClauseMemo::DecidedAtPoints(o) => {
+                    decided = decided.min(o);
+                }
                 ClauseMemo::Located(slot) => match self.located_in(slot, c, u, far) {
-                    Some(o) => decided = decided.min(o),
+                    Some((o, _)) => decided = decided.min(o),
                     None => self.per_point.push(c),
                 },
                 ClauseMemo::Unseen => {}
@@ -360,6 +368,8 @@ impl<'a> Screener<'a> {
                 seen: Vec::new(),
             });
             ClauseMemo::Located(slot)
+        } else if cx.read_area.get() {
+            ClauseMemo::DecidedAtPoints(outcome)
         } else {
             ClauseMemo::Decided(outcome)
         };
@@ -369,13 +379,14 @@ impl<'a> Screener<'a> {
         memo
     }
 
-    /// What located clause `c` (memo `slot`) comes to in unit `u`, whose far-probe mask is
-    /// `far`; `None` when it must be evaluated at each point.
-    fn located_in(&mut self, slot: u32, c: u32, u: u32, far: u64) -> Option<Outcome> {
+    /// What located clause `c` (memo `slot`) comes to anywhere in unit `u`, whose far-probe
+    /// mask is `far`, and whether that answer read the site area (then it holds for points
+    /// only); `None` when it must be evaluated at each point.
+    fn located_in(&mut self, slot: u32, c: u32, u: u32, far: u64) -> Option<(Outcome, bool)> {
         let entry = self.located.get_mut(slot as usize)?;
         let key = far & entry.mask;
-        if let Some((_, o)) = entry.seen.iter().find(|(k, _)| *k == key) {
-            return *o;
+        if let Some((_, o, area)) = entry.seen.iter().find(|(k, ..)| *k == key) {
+            return o.map(|o| (o, *area));
         }
         let clause = self.rules.clauses.get(c as usize)?;
         let here = [u];
@@ -383,8 +394,9 @@ impl<'a> Screener<'a> {
         let cx = Cx::new(self.rules, self.project, None, &here, &mut none);
         let outcome = cx.clause(clause);
         let answer = (!cx.needed_point.get()).then_some(outcome);
-        entry.seen.push((key, answer));
-        answer
+        let area = cx.read_area.get();
+        entry.seen.push((key, answer, area));
+        answer.map(|o| (o, area))
     }
 }
 
@@ -403,6 +415,7 @@ impl<'a> Cx<'a> {
             units,
             distances: std::cell::RefCell::new(distances),
             needed_point: std::cell::Cell::new(false),
+            read_area: std::cell::Cell::new(false),
         }
     }
 }
@@ -592,10 +605,13 @@ impl Cx<'_> {
                 d
             }
             // A point has no site area (nor has the memo's unknown point).
-            NumKind::SiteArea => match self.site {
-                Some(Site::Shape { area, .. }) => area,
-                _ => None,
-            },
+            NumKind::SiteArea => {
+                self.read_area.set(true);
+                match self.site {
+                    Some(Site::Shape { area, .. }) => area,
+                    _ => None,
+                }
+            }
             NumKind::Arith(a, op, b) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
                 op.apply(a, b)

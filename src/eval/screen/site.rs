@@ -6,7 +6,7 @@
 
 use geo::{BoundingRect, Geometry};
 
-use super::{Cx, Scratch, Site, screen_point};
+use super::{ClauseMemo, Cx, Scratch, Screener, Site, screen_point};
 use crate::compile::RuleSet;
 use crate::eval::COVERAGE_TOLERANCE;
 use crate::eval::logic::Outcome;
@@ -52,85 +52,211 @@ pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch)
             .collect();
         return SiteScreen { verdict, units };
     }
-    let shaped = matches!(
-        g,
-        Geometry::Polygon(_)
-            | Geometry::MultiPolygon(_)
-            | Geometry::LineString(_)
-            | Geometry::MultiLineString(_)
-    );
-    let Some(bbox) = g
-        .bounding_rect()
-        .filter(|_| shaped && project.accuracy_m == 0.0)
-    else {
+    let Some(shape) = Shape::of(rules, g, project.accuracy_m) else {
         let units = rules.unit_index.touching(g);
         return SiteScreen {
             verdict: crate::eval::evaluate_touching(rules, project, units.clone()).verdict,
             units,
         };
     };
-    let area = polygonal(g).map(|p| geodesic_area(&p));
-    let length = linear(g).map(|l| geodesic_length(&l));
-    // A site the grid proves inside one unit may use that unit's hints; a site across
-    // boundaries measures everything the feature boxes cannot settle (its parts outside the
-    // units, however thin, are not covered by any unit's hints).
-    let proven = rules
-        .unit_index
-        .grid_unit_containing_rect(bbox.min(), bbox.max());
-    let units = match proven {
-        Some(unit) => vec![Touch {
-            unit,
-            area_m2: area,
-            length_m: length,
-        }],
-        None => rules.unit_index.touching(g),
-    };
-    if units.is_empty() {
+    if shape.units.is_empty() {
         // Outside every unit: nothing applies and a person must decide, as the report says.
         return SiteScreen {
             verdict: Outcome::NeedsReview,
-            units,
+            units: shape.units,
         };
     }
-    // Part of the site outside every unit needs review (the report's coverage note).
-    let shortfall = |total: Option<f64>, inside: &dyn Fn(&Touch) -> Option<f64>| {
-        total
-            .filter(|t| *t > 0.0)
-            .map(|t| units.iter().filter_map(inside).sum::<f64>() < t * (1.0 - COVERAGE_TOLERANCE))
-    };
-    let outside = shortfall(area, &|t| t.area_m2)
-        .or_else(|| shortfall(length, &|t| t.length_m))
-        .unwrap_or(false);
     let mut clauses = std::mem::take(&mut scratch.clauses);
-    clauses.clear();
-    for t in &units {
-        if let Some(list) = rules.unit_clauses.get(t.unit as usize) {
-            clauses.extend_from_slice(list);
-        }
-    }
-    if units.len() > 1 {
-        clauses.sort_unstable();
-        clauses.dedup();
-    }
-    let hinted: Vec<u32> = proven.into_iter().collect();
+    shape.clauses(rules, &mut clauses);
+    let hinted: Vec<u32> = shape.proven.into_iter().collect();
     scratch.distances.clear();
     scratch.distances.resize(rules.layers.len(), f64::NAN);
-    let site = Site::Shape {
-        geometry: g,
-        area,
-        bbox,
-    };
-    let cx = Cx::new(rules, project, Some(site), &hinted, &mut scratch.distances);
-    let mut verdict = if outside {
-        Outcome::NeedsReview
-    } else {
-        Outcome::Satisfied
-    };
+    let cx = Cx::new(
+        rules,
+        project,
+        Some(shape.site()),
+        &hinted,
+        &mut scratch.distances,
+    );
+    let mut verdict = shape.base_verdict();
     for c in &clauses {
         if let Some(clause) = rules.clauses.get(*c as usize) {
             verdict = verdict.min(cx.clause(clause));
         }
     }
     scratch.clauses = clauses;
-    SiteScreen { verdict, units }
+    SiteScreen {
+        verdict,
+        units: shape.units,
+    }
+}
+
+/// A line or polygon site ready to be screened directly: its box, area or length, the unit the
+/// grid proves it lies in (if any) and the units it touches with their overlaps.
+struct Shape<'g> {
+    geometry: &'g Geometry<f64>,
+    bbox: geo::Rect<f64>,
+    area: Option<f64>,
+    /// The unit whose hints may be used: the site lies in its interior.
+    proven: Option<u32>,
+    units: Vec<Touch>,
+    /// Part of the site lies outside every unit (the report's coverage note: needs review).
+    outside: bool,
+}
+
+impl<'g> Shape<'g> {
+    /// `None` for a site the report path must screen: not a (multi)line or (multi)polygon, or
+    /// with a declared positional accuracy.
+    fn of(rules: &RuleSet, g: &'g Geometry<f64>, accuracy_m: f64) -> Option<Self> {
+        let shaped = matches!(
+            g,
+            Geometry::Polygon(_)
+                | Geometry::MultiPolygon(_)
+                | Geometry::LineString(_)
+                | Geometry::MultiLineString(_)
+        );
+        if !shaped || accuracy_m != 0.0 {
+            return None;
+        }
+        let bbox = g.bounding_rect()?;
+        let area = polygonal(g).map(|p| geodesic_area(&p));
+        let length = linear(g).map(|l| geodesic_length(&l));
+        // A site the grid proves inside one unit may use that unit's hints; a site across
+        // boundaries measures everything the feature boxes cannot settle (its parts outside the
+        // units, however thin, are not covered by any unit's hints).
+        let proven = rules
+            .unit_index
+            .grid_unit_containing_rect(bbox.min(), bbox.max());
+        let units = match proven {
+            Some(unit) => vec![Touch {
+                unit,
+                area_m2: area,
+                length_m: length,
+            }],
+            None => rules.unit_index.touching(g),
+        };
+        let shortfall = |total: Option<f64>, inside: &dyn Fn(&Touch) -> Option<f64>| {
+            total.filter(|t| *t > 0.0).map(|t| {
+                units.iter().filter_map(inside).sum::<f64>() < t * (1.0 - COVERAGE_TOLERANCE)
+            })
+        };
+        let outside = shortfall(area, &|t| t.area_m2)
+            .or_else(|| shortfall(length, &|t| t.length_m))
+            .unwrap_or(false);
+        Some(Shape {
+            geometry: g,
+            bbox,
+            area,
+            proven,
+            units,
+            outside,
+        })
+    }
+
+    fn site(&self) -> Site<'g> {
+        Site::Shape {
+            geometry: self.geometry,
+            area: self.area,
+            bbox: self.bbox,
+        }
+    }
+
+    /// The clauses of the touched units, ascending, into `out` (cleared first).
+    fn clauses(&self, rules: &RuleSet, out: &mut Vec<u32>) {
+        out.clear();
+        for t in &self.units {
+            if let Some(list) = rules.unit_clauses.get(t.unit as usize) {
+                out.extend_from_slice(list);
+            }
+        }
+        if self.units.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+
+    /// The verdict before any clause: needs review when part of the site is outside the units.
+    fn base_verdict(&self) -> Outcome {
+        if self.outside {
+            Outcome::NeedsReview
+        } else {
+            Outcome::Satisfied
+        }
+    }
+}
+
+impl Screener<'_> {
+    /// [`screen_project`] for this screener's project placed at `location` (its own location
+    /// ignored): the same verdict, units and overlaps. Clauses the project's facts decide
+    /// anywhere, and measuring clauses the hints decide in the unit a site is proven to lie in,
+    /// are taken from the screener's memos; a clause that read the site area is evaluated again
+    /// (a point has none).
+    pub fn screen_site(&mut self, location: &Geometry<f64>) -> SiteScreen {
+        let (rules, project) = (self.rules, self.project);
+        if let Geometry::Point(p) = location {
+            let verdict = self.screen(p.x(), p.y());
+            let mut found = Vec::new();
+            rules.locate_point(p.x(), p.y(), &mut found);
+            let units = found
+                .into_iter()
+                .map(|unit| Touch {
+                    unit,
+                    area_m2: None,
+                    length_m: None,
+                })
+                .collect();
+            return SiteScreen { verdict, units };
+        }
+        let Some(shape) = Shape::of(rules, location, project.accuracy_m) else {
+            let mut at = project.clone();
+            at.location = location.clone();
+            return screen_project(rules, &at, &mut self.scratch);
+        };
+        if shape.units.is_empty() {
+            return SiteScreen {
+                verdict: Outcome::NeedsReview,
+                units: shape.units,
+            };
+        }
+        let mut clauses = std::mem::take(&mut self.scratch.clauses);
+        shape.clauses(rules, &mut clauses);
+        let mut distances = std::mem::take(&mut self.scratch.distances);
+        distances.clear();
+        distances.resize(rules.layers.len(), f64::NAN);
+        let hinted: Vec<u32> = shape.proven.into_iter().collect();
+        let far = shape
+            .proven
+            .and_then(|u| rules.hints.far.get(u as usize).copied());
+        let mut verdict = shape.base_verdict();
+        for &c in &clauses {
+            let known = match self.clause_memo(c) {
+                ClauseMemo::Decided(o) => Some(o),
+                ClauseMemo::Located(slot) => match (shape.proven, far) {
+                    (Some(u), Some(far)) => match self.located_in(slot, c, u, far) {
+                        Some((o, false)) => Some(o),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                ClauseMemo::DecidedAtPoints(_) | ClauseMemo::Unseen => None,
+            };
+            let outcome = match known {
+                Some(o) => o,
+                None => {
+                    let Some(clause) = rules.clauses.get(c as usize) else {
+                        continue;
+                    };
+                    let cx = Cx::new(rules, project, Some(shape.site()), &hinted, &mut distances);
+                    cx.clause(clause)
+                }
+            };
+            verdict = verdict.min(outcome);
+        }
+        self.scratch.clauses = clauses;
+        self.scratch.distances = distances;
+        SiteScreen {
+            verdict,
+            units: shape.units,
+        }
+    }
 }
