@@ -1,6 +1,7 @@
-//! Screening: the verdict for a point, computed without building evidence, for batch
-//! throughput. It must always agree with [`super::evaluate`] (a differential test checks it);
-//! the report path stays the reference.
+//! Screening: the verdict without building evidence, for throughput — one point
+//! ([`screen_point`]), one project at many points or sites ([`Screener`]), a project at its own
+//! site ([`screen_project`], in `site.rs`). It must always agree with [`super::evaluate`]
+//! (differential tests in tests/screening.rs check it); the report path stays the reference.
 //!
 //! Two things make it fast: nothing is allocated per clause (conditions are evaluated to a
 //! [`Truth`] only), and distance conditions consult the rule set's [`SpatialHints`] first —
