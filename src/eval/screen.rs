@@ -138,6 +138,8 @@ pub fn screen_point(
 
 /// Points located together by [`Screener::screen_many`].
 const SCREEN_CHUNK: usize = 256;
+/// How many clauses at the end of a unit's list [`Screener::read_ahead`] reads ahead.
+const OWN_CLAUSES: usize = 4;
 
 /// What a clause comes to for one project, wherever the project is, or that it depends on
 /// where.
@@ -240,11 +242,40 @@ impl<'a> Screener<'a> {
             self.rules
                 .unit_index
                 .locate_points(chunk, &mut all, &mut ends);
+            self.read_ahead(&all);
             let mut from = 0;
             for (p, &end) in chunk.iter().zip(&ends) {
                 let units = all.get(from..end).unwrap_or_default();
                 verdicts.push(self.screen_in(units, *p));
                 from = end;
+            }
+        }
+    }
+
+    /// For the units of a chunk met for the first time, reads the memo and the first line of
+    /// the clause structure of each of their own clauses (the last of their ascending lists;
+    /// shared clauses are already in cache), in one loop whose reads do not depend on each
+    /// other, so their cache misses overlap instead of stalling [`Screener::unit`] one by one.
+    fn read_ahead(&self, units: &[u32]) {
+        for u in units {
+            if self
+                .units
+                .get(*u as usize)
+                .is_none_or(|m| m.decided.is_some())
+            {
+                continue;
+            }
+            let Some(list) = self.rules.unit_clauses.get(*u as usize) else {
+                continue;
+            };
+            for c in list.iter().rev().take(OWN_CLAUSES) {
+                std::hint::black_box(self.clauses.get(*c as usize).copied());
+                std::hint::black_box(
+                    self.rules
+                        .clauses
+                        .get(*c as usize)
+                        .map(|x| x.when.is_some()),
+                );
             }
         }
     }
