@@ -105,25 +105,27 @@ pub fn screen_point(
     }
     scratch.units.clear();
     rules.locate_point(lon, lat, &mut scratch.units);
+    screen_located(rules, project, Coord { x: lon, y: lat }, scratch)
+}
+
+/// [`screen_point`] for a project without a declared accuracy, the point already located:
+/// `scratch.units` holds the units it lies in.
+fn screen_located(
+    rules: &RuleSet,
+    project: &Project,
+    point: Coord<f64>,
+    scratch: &mut Scratch,
+) -> Outcome {
     if scratch.units.is_empty() {
         return Outcome::NeedsReview;
     }
-    scratch.clauses.clear();
-    for u in &scratch.units {
-        if let Some(list) = rules.unit_clauses.get(*u as usize) {
-            scratch.clauses.extend_from_slice(list);
-        }
-    }
-    if scratch.units.len() > 1 {
-        scratch.clauses.sort_unstable();
-        scratch.clauses.dedup();
-    }
+    clauses_of(rules, scratch.units.iter().copied(), &mut scratch.clauses);
     scratch.distances.clear();
     scratch.distances.resize(rules.layers.len(), f64::NAN);
     let cx = Cx::new(
         rules,
         project,
-        Some(Site::Point(Coord { x: lon, y: lat })),
+        Some(Site::Point(point)),
         &scratch.units,
         &mut scratch.distances,
     );
@@ -134,6 +136,22 @@ pub fn screen_point(
         }
     }
     verdict
+}
+
+/// The clauses that apply in any of `units`, ascending without repeats, into `out` (cleared
+/// first).
+fn clauses_of(rules: &RuleSet, units: impl ExactSizeIterator<Item = u32>, out: &mut Vec<u32>) {
+    out.clear();
+    let several = units.len() > 1;
+    for u in units {
+        if let Some(list) = rules.unit_clauses.get(u as usize) {
+            out.extend_from_slice(list);
+        }
+    }
+    if several {
+        out.sort_unstable();
+        out.dedup();
+    }
 }
 
 /// Points located together by [`Screener::screen_many`].

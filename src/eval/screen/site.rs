@@ -6,7 +6,7 @@
 
 use geo::{BoundingRect, Geometry};
 
-use super::{ClauseMemo, Cx, Scratch, Screener, Site, screen_point};
+use super::{ClauseMemo, Cx, Scratch, Screener, Site, clauses_of, screen_located, screen_point};
 use crate::compile::RuleSet;
 use crate::eval::COVERAGE_TOLERANCE;
 use crate::eval::logic::Outcome;
@@ -38,19 +38,17 @@ pub struct SiteScreen {
 pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch) -> SiteScreen {
     let g = &project.location;
     if let Geometry::Point(p) = g {
-        let verdict = screen_point(rules, project, p.x(), p.y(), scratch);
         scratch.units.clear();
         rules.locate_point(p.x(), p.y(), &mut scratch.units);
-        let units = scratch
-            .units
-            .iter()
-            .map(|&unit| Touch {
-                unit,
-                area_m2: None,
-                length_m: None,
-            })
-            .collect();
-        return SiteScreen { verdict, units };
+        let verdict = if project.accuracy_m > 0.0 {
+            screen_point(rules, project, p.x(), p.y(), scratch)
+        } else {
+            screen_located(rules, project, p.0, scratch)
+        };
+        return SiteScreen {
+            verdict,
+            units: point_touches(&scratch.units),
+        };
     }
     let Some(shape) = Shape::of(rules, g, project.accuracy_m) else {
         let units = rules.unit_index.touching(g);
@@ -89,6 +87,18 @@ pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch)
         verdict,
         units: shape.units,
     }
+}
+
+/// The units a point lies in, as touches (a point has no overlap to measure).
+fn point_touches(units: &[u32]) -> Vec<Touch> {
+    units
+        .iter()
+        .map(|&unit| Touch {
+            unit,
+            area_m2: None,
+            length_m: None,
+        })
+        .collect()
 }
 
 /// A line or polygon site ready to be screened directly: its box, area or length, the unit the
@@ -163,16 +173,7 @@ impl<'g> Shape<'g> {
 
     /// The clauses of the touched units, ascending, into `out` (cleared first).
     fn clauses(&self, rules: &RuleSet, out: &mut Vec<u32>) {
-        out.clear();
-        for t in &self.units {
-            if let Some(list) = rules.unit_clauses.get(t.unit as usize) {
-                out.extend_from_slice(list);
-            }
-        }
-        if self.units.len() > 1 {
-            out.sort_unstable();
-            out.dedup();
-        }
+        clauses_of(rules, self.units.iter().map(|t| t.unit), out);
     }
 
     /// The verdict before any clause: needs review when part of the site is outside the units.
@@ -194,18 +195,17 @@ impl Screener<'_> {
     pub fn screen_site(&mut self, location: &Geometry<f64>) -> SiteScreen {
         let (rules, project) = (self.rules, self.project);
         if let Geometry::Point(p) = location {
-            let verdict = self.screen(p.x(), p.y());
-            let mut found = Vec::new();
-            rules.locate_point(p.x(), p.y(), &mut found);
-            let units = found
-                .into_iter()
-                .map(|unit| Touch {
-                    unit,
-                    area_m2: None,
-                    length_m: None,
-                })
-                .collect();
-            return SiteScreen { verdict, units };
+            let mut units = Vec::new();
+            rules.locate_point(p.x(), p.y(), &mut units);
+            let verdict = if project.accuracy_m > 0.0 {
+                self.screen(p.x(), p.y())
+            } else {
+                self.screen_in(&units, p.0)
+            };
+            return SiteScreen {
+                verdict,
+                units: point_touches(&units),
+            };
         }
         let Some(shape) = Shape::of(rules, location, project.accuracy_m) else {
             let mut at = project.clone();
