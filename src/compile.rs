@@ -352,6 +352,8 @@ pub fn compile_rule_set(
     };
     let mut levels = Vec::new();
     let mut clauses: Vec<Clause> = Vec::new();
+    let mut bodies = BodyTable::default();
+    let mut clause_body: Vec<u32> = Vec::new();
     let mut unit_clauses: Vec<Vec<u32>> = vec![Vec::new(); units.len()];
     let mut clause_ids: HashMap<String, Location> = HashMap::new();
     for item in files.iter().flat_map(|f| &f.items) {
@@ -448,15 +450,19 @@ pub fn compile_rule_set(
                     list.push(clause_id);
                 }
             }
-            clauses.push(Clause {
-                id: c.id.text.clone(),
-                level: level_id,
+            let (body_id, body) = bodies.intern(ClauseBody {
                 dimension,
                 text: c.text.text.clone(),
                 when,
                 effect,
                 exemptions,
+            });
+            clause_body.push(body_id);
+            clauses.push(Clause {
+                id: c.id.text.clone(),
+                level: level_id,
                 location: loc,
+                body,
             });
         }
     }
@@ -464,7 +470,8 @@ pub fn compile_rule_set(
         return Err(errors);
     }
     let mut probes: Vec<(LayerId, f64)> = Vec::new();
-    for c in clauses.iter().flat_map(Clause::conditions) {
+    let bodies = bodies.into_bodies();
+    for c in bodies.iter().flat_map(|b| b.conditions()) {
         c.walk(&mut |c| {
             if let Some(p) = c.distance_probe()
                 && !probes.contains(&p)
@@ -482,6 +489,8 @@ pub fn compile_rule_set(
         schema,
         levels,
         clauses,
+        bodies,
+        clause_body,
         units,
         unit_index,
         layers,

@@ -27,12 +27,15 @@ use std::path::{Path, PathBuf};
 use geo::Geometry;
 use serde::{Deserialize, Serialize};
 
-use crate::compile::{Clause, Header, Layer, Level, RuleSet, Schema, UnitInfo};
+use std::sync::Arc;
+
+use crate::compile::{Clause, ClauseBody, Header, Layer, Level, RuleSet, Schema, UnitInfo};
+use crate::source::Location;
 use crate::index::{Feature, FeatureLayer, UnitIndex};
 
 pub const MAGIC: &[u8; 8] = b"ZCSNAP\r\n";
 /// Bumped on any change of the layout or of the serialised types.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER_LEN: usize = 32;
 
 /// Why a snapshot could not be read or written.
@@ -80,12 +83,22 @@ struct Meta {
     header: Header,
     schema: Schema,
     levels: Vec<Level>,
-    clauses: Vec<Clause>,
+    bodies: Vec<ClauseBody>,
+    clauses: Vec<ClauseRecord>,
     units: Vec<UnitInfo>,
     unit_clauses: Vec<Vec<u32>>,
     content_hash: String,
     layers: Vec<LayerData>,
     hints: crate::index::SpatialHints,
+}
+
+/// A clause as stored: where it stands, and the index of its body in `Meta::bodies`.
+#[derive(Serialize, Deserialize)]
+struct ClauseRecord {
+    id: String,
+    level: u32,
+    location: Location,
+    body: u32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -113,7 +126,18 @@ pub fn to_bytes(rs: &RuleSet) -> Result<Vec<u8>, String> {
         header: rs.header.clone(),
         schema: rs.schema.clone(),
         levels: rs.levels.clone(),
-        clauses: rs.clauses.clone(),
+        bodies: rs.bodies.iter().map(|b| ClauseBody::clone(b)).collect(),
+        clauses: rs
+            .clauses
+            .iter()
+            .zip(&rs.clause_body)
+            .map(|(c, &body)| ClauseRecord {
+                id: c.id.clone(),
+                level: c.level,
+                location: c.location.clone(),
+                body,
+            })
+            .collect(),
         units: rs.units.clone(),
         unit_clauses: rs.unit_clauses.clone(),
         content_hash: rs.content_hash.clone(),
@@ -348,12 +372,28 @@ fn decode(
         .iter()
         .flatten()
         .any(|&c| c as usize >= n_clauses)
-        || meta
-            .clauses
-            .iter()
-            .any(|c| c.level as usize >= meta.levels.len())
+        || meta.clauses.iter().any(|c| {
+            c.level as usize >= meta.levels.len() || c.body as usize >= meta.bodies.len()
+        })
     {
-        return Err(corrupt("a clause or level index is out of range".into()));
+        return Err(corrupt(
+            "a clause, level or clause body index is out of range".into(),
+        ));
+    }
+    let bodies: Vec<Arc<ClauseBody>> = meta.bodies.into_iter().map(Arc::new).collect();
+    let mut clause_body = Vec::with_capacity(n_clauses);
+    let mut clauses = Vec::with_capacity(n_clauses);
+    for c in meta.clauses {
+        let Some(body) = bodies.get(c.body as usize) else {
+            return Err(corrupt("a clause body index is out of range".into()));
+        };
+        clause_body.push(c.body);
+        clauses.push(Clause {
+            id: c.id,
+            level: c.level,
+            location: c.location,
+            body: Arc::clone(body),
+        });
     }
     let layers = meta
         .layers
@@ -372,7 +412,9 @@ fn decode(
         header: meta.header,
         schema: meta.schema,
         levels: meta.levels,
-        clauses: meta.clauses,
+        clauses,
+        bodies,
+        clause_body,
         units: meta.units,
         unit_index,
         layers,

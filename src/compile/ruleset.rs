@@ -1,6 +1,8 @@
 //! The compiled rule set: names resolved, types and units checked, every clause attached to the
 //! control units it applies to (the rule set is indexed by unit).
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::quantity::Dimension;
@@ -322,18 +324,95 @@ pub struct Level {
     pub rank: u32,
 }
 
-/// One clause of the access list, compiled.
+/// What a clause says: its dimension, original text and compiled conditions. Clauses that say
+/// the same thing (the same text and conditions, as unit lists written from one template do)
+/// share one body: the rule set holds each distinct body once ([`RuleSet::bodies`]), and what a
+/// body comes to for a project at a place does not depend on which clause carries it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Clause {
-    pub id: String,
-    pub level: u32,
+pub struct ClauseBody {
     pub dimension: ClauseDimension,
     /// The clause's original text, verbatim.
     pub text: String,
     pub when: Option<Cond>,
     pub effect: Effect,
     pub exemptions: Vec<Exemption>,
+}
+
+/// One clause of the access list, compiled: where it stands (id, level, source location) and
+/// what it says (its shared [`ClauseBody`], whose fields it derefs to: `clause.when`).
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub id: String,
+    pub level: u32,
     pub location: Location,
+    pub body: Arc<ClauseBody>,
+}
+
+impl std::ops::Deref for Clause {
+    type Target = ClauseBody;
+    fn deref(&self) -> &ClauseBody {
+        &self.body
+    }
+}
+
+/// A clause serialises as one flat record (id, level, dimension, text, conditions, location),
+/// as it did before bodies were shared, so that content hashes of rule sets are unchanged.
+impl Serialize for Clause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Flat<'a> {
+            id: &'a str,
+            level: u32,
+            dimension: ClauseDimension,
+            text: &'a str,
+            when: &'a Option<Cond>,
+            effect: &'a Effect,
+            exemptions: &'a [Exemption],
+            location: &'a Location,
+        }
+        Flat {
+            id: &self.id,
+            level: self.level,
+            dimension: self.body.dimension,
+            text: &self.body.text,
+            when: &self.body.when,
+            effect: &self.body.effect,
+            exemptions: &self.body.exemptions,
+            location: &self.location,
+        }
+        .serialize(s)
+    }
+}
+
+/// Collects clause bodies, keeping one copy of each distinct one (compared by their serialised
+/// form, which leaves out source spans).
+#[derive(Debug, Default)]
+pub struct BodyTable {
+    bodies: Vec<Arc<ClauseBody>>,
+    seen: std::collections::HashMap<Vec<u8>, u32>,
+}
+
+impl BodyTable {
+    /// The index and shared copy of `body`, added if no equal body is held yet.
+    pub fn intern(&mut self, body: ClauseBody) -> (u32, Arc<ClauseBody>) {
+        let next = u32::try_from(self.bodies.len()).unwrap_or(u32::MAX);
+        let key = postcard::to_stdvec(&body).ok();
+        if let Some(&i) = key.as_ref().and_then(|k| self.seen.get(k))
+            && let Some(b) = self.bodies.get(i as usize)
+        {
+            return (i, Arc::clone(b));
+        }
+        let shared = Arc::new(body);
+        self.bodies.push(Arc::clone(&shared));
+        if let Some(k) = key {
+            self.seen.insert(k, next);
+        }
+        (next, shared)
+    }
+
+    pub fn into_bodies(self) -> Vec<Arc<ClauseBody>> {
+        self.bodies
+    }
 }
 
 /// A feature layer with its declared name.
@@ -350,6 +429,9 @@ pub struct RuleSet {
     pub schema: Schema,
     pub levels: Vec<Level>,
     pub clauses: Vec<Clause>,
+    /// The distinct clause bodies; `clause_body[c]` is the index of clause `c`'s body here.
+    pub bodies: Vec<Arc<ClauseBody>>,
+    pub clause_body: Vec<u32>,
     pub units: Vec<UnitInfo>,
     pub unit_index: UnitIndex,
     pub layers: Vec<Layer>,
@@ -408,7 +490,7 @@ impl Cond {
     }
 }
 
-impl Clause {
+impl ClauseBody {
     /// Every condition of the clause: `when`, the effect's, and the exemptions'.
     pub fn conditions(&self) -> impl Iterator<Item = &Cond> {
         let effect = match &self.effect {

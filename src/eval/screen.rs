@@ -18,7 +18,7 @@ pub use site::{SiteScreen, screen_project};
 use super::logic::{Exemptions, Outcome, Truth, effect_outcome, exemptions_matter};
 use super::project::{FactValue, Project};
 use crate::compile::industry::covers;
-use crate::compile::{Clause, Cond, CondKind, Num, NumKind, RuleSet};
+use crate::compile::{ClauseBody, Cond, CondKind, Num, NumKind, RuleSet};
 use crate::index::measure::widen_by_metres;
 use crate::syntax::ast::CmpOp;
 
@@ -159,7 +159,7 @@ const SCREEN_CHUNK: usize = 256;
 /// How many clauses at the end of a unit's list [`Screener::read_ahead`] reads ahead.
 const OWN_CLAUSES: usize = 4;
 
-/// What a clause comes to for one project, wherever the project is, or that it depends on
+/// What a clause body comes to for one project, wherever the project is, or that it depends on
 /// where.
 #[derive(Debug, Clone, Copy, Default)]
 enum ClauseMemo {
@@ -196,6 +196,8 @@ struct UnitMemo {
 /// verdicts as [`screen_point`], with each clause evaluated only as often as its answer can
 /// change.
 ///
+/// - Memos are kept per clause body ([`RuleSet::bodies`]): clauses of many units written from one
+///   template are evaluated as one.
 /// - A clause that measures nothing for this project (its facts decide it, or a cheap part
 ///   decides it before any measurement) is evaluated once per screener.
 /// - A clause that measures is evaluated with a unit's [`SpatialHints`]: when the hints decide
@@ -204,15 +206,16 @@ struct UnitMemo {
 /// - Only what is left, typically the distance conditions of units near a layer, is evaluated
 ///   at each point.
 ///
-/// Memory: eight bytes per clause and 24 bytes per unit of the rule set, plus the per-point clause
-/// ids of the units visited.
+/// Memory: eight bytes per clause body and 24 bytes per unit of the rule set, plus the
+/// per-point clause bodies of the units visited.
 ///
 /// [`SpatialHints`]: crate::index::SpatialHints
 #[derive(Debug)]
 pub struct Screener<'a> {
     rules: &'a RuleSet,
     project: &'a Project,
-    clauses: Vec<ClauseMemo>,
+    /// Per clause body.
+    bodies: Vec<ClauseMemo>,
     located: Vec<Located>,
     units: Vec<UnitMemo>,
     per_point: Vec<u32>,
@@ -224,7 +227,7 @@ impl<'a> Screener<'a> {
         Screener {
             rules,
             project,
-            clauses: vec![ClauseMemo::Unseen; rules.clauses.len()],
+            bodies: vec![ClauseMemo::Unseen; rules.bodies.len()],
             located: Vec::new(),
             units: vec![UnitMemo::default(); rules.units.len()],
             per_point: Vec::new(),
@@ -270,10 +273,10 @@ impl<'a> Screener<'a> {
         }
     }
 
-    /// For the units of a chunk met for the first time, reads the memo and the first line of
-    /// the clause structure of each of their own clauses (the last of their ascending lists;
-    /// shared clauses are already in cache), in one loop whose reads do not depend on each
-    /// other, so their cache misses overlap instead of stalling [`Screener::unit`] one by one.
+    /// For the units of a chunk met for the first time, reads the body index and memo of each
+    /// of their own clauses (the last of their ascending lists; shared clauses are already in
+    /// cache), in one loop whose reads do not depend on each other, so their cache misses
+    /// overlap instead of stalling [`Screener::unit`] one by one.
     fn read_ahead(&self, units: &[u32]) {
         for u in units {
             if self
@@ -287,13 +290,8 @@ impl<'a> Screener<'a> {
                 continue;
             };
             for c in list.iter().rev().take(OWN_CLAUSES) {
-                std::hint::black_box(self.clauses.get(*c as usize).copied());
-                std::hint::black_box(
-                    self.rules
-                        .clauses
-                        .get(*c as usize)
-                        .map(|x| x.when.is_some()),
-                );
+                let b = self.rules.clause_body.get(*c as usize).copied();
+                std::hint::black_box(b.and_then(|b| self.bodies.get(b as usize).copied()));
             }
         }
     }
@@ -334,9 +332,9 @@ impl<'a> Screener<'a> {
             units,
             distances,
         );
-        for c in clauses.iter() {
-            if let Some(clause) = self.rules.clauses.get(*c as usize) {
-                verdict = verdict.min(cx.clause(clause));
+        for b in clauses.iter() {
+            if let Some(body) = self.rules.bodies.get(*b as usize) {
+                verdict = verdict.min(cx.clause(body));
                 if verdict == Outcome::Violated {
                     break;
                 }
@@ -362,13 +360,16 @@ impl<'a> Screener<'a> {
             .map_or(&[][..], Vec::as_slice);
         let far = self.rules.hints.far.get(u as usize).copied().unwrap_or(0);
         for &c in list {
-            match self.clause_memo(c) {
+            let Some(&b) = self.rules.clause_body.get(c as usize) else {
+                continue;
+            };
+            match self.clause_memo(b) {
                 ClauseMemo::Decided(o) | ClauseMemo::DecidedAtPoints(o) => {
                     decided = decided.min(o);
                 }
-                ClauseMemo::Located(slot) => match self.located_in(slot, c, u, far) {
+                ClauseMemo::Located(slot) => match self.located_in(slot, b, u, far) {
                     Some((o, _)) => decided = decided.min(o),
-                    None => self.per_point.push(c),
+                    None => self.per_point.push(b),
                 },
                 ClauseMemo::Unseen => {}
             }
@@ -384,15 +385,16 @@ impl<'a> Screener<'a> {
         decided
     }
 
-    /// What clause `c` comes to wherever the project is, or the slot of its per-unit answers.
-    fn clause_memo(&mut self, c: u32) -> ClauseMemo {
-        let Some(memo) = self.clauses.get(c as usize).copied() else {
+    /// What clause body `b` comes to wherever the project is, or the slot of its per-unit
+    /// answers.
+    fn clause_memo(&mut self, b: u32) -> ClauseMemo {
+        let Some(memo) = self.bodies.get(b as usize).copied() else {
             return ClauseMemo::Unseen;
         };
         if !matches!(memo, ClauseMemo::Unseen) {
             return memo;
         }
-        let Some(clause) = self.rules.clauses.get(c as usize) else {
+        let Some(clause) = self.rules.bodies.get(b as usize) else {
             return ClauseMemo::Unseen;
         };
         let mut none = Vec::new();
@@ -423,22 +425,22 @@ impl<'a> Screener<'a> {
         } else {
             ClauseMemo::Decided(outcome)
         };
-        if let Some(m) = self.clauses.get_mut(c as usize) {
+        if let Some(m) = self.bodies.get_mut(b as usize) {
             *m = memo;
         }
         memo
     }
 
-    /// What located clause `c` (memo `slot`) comes to anywhere in unit `u`, whose far-probe
-    /// mask is `far`, and whether that answer read the site area (then it holds for points
-    /// only); `None` when it must be evaluated at each point.
-    fn located_in(&mut self, slot: u32, c: u32, u: u32, far: u64) -> Option<(Outcome, bool)> {
+    /// What located clause body `b` (memo `slot`) comes to anywhere in unit `u`, whose
+    /// far-probe mask is `far`, and whether that answer read the site area (then it holds for
+    /// points only); `None` when it must be evaluated at each point.
+    fn located_in(&mut self, slot: u32, b: u32, u: u32, far: u64) -> Option<(Outcome, bool)> {
         let entry = self.located.get_mut(slot as usize)?;
         let key = far & entry.mask;
         if let Some((_, o, area)) = entry.seen.iter().find(|(k, ..)| *k == key) {
             return o.map(|o| (o, *area));
         }
-        let clause = self.rules.clauses.get(c as usize)?;
+        let clause = self.rules.bodies.get(b as usize)?;
         let here = [u];
         let mut none = Vec::new();
         let cx = Cx::new(self.rules, self.project, None, &here, &mut none);
@@ -471,7 +473,7 @@ impl<'a> Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn clause(&self, clause: &Clause) -> Outcome {
+    fn clause(&self, clause: &ClauseBody) -> Outcome {
         let trigger = clause.when.as_ref().map_or(Truth::True, |w| self.cond(w));
         let outcome = effect_outcome(&clause.effect, trigger, |c| self.cond(c));
         if !exemptions_matter(&clause.effect, outcome) || clause.exemptions.is_empty() {

@@ -229,10 +229,13 @@ impl Screener<'_> {
             .and_then(|u| rules.hints.far.get(u as usize).copied());
         let mut verdict = shape.base_verdict();
         for &c in &clauses {
-            let known = match self.clause_memo(c) {
+            let Some(&b) = rules.clause_body.get(c as usize) else {
+                continue;
+            };
+            let known = match self.clause_memo(b) {
                 ClauseMemo::Decided(o) => Some(o),
                 ClauseMemo::Located(slot) => match (shape.proven, far) {
-                    (Some(u), Some(far)) => match self.located_in(slot, c, u, far) {
+                    (Some(u), Some(far)) => match self.located_in(slot, b, u, far) {
                         Some((o, false)) => Some(o),
                         _ => None,
                     },
@@ -243,7 +246,7 @@ impl Screener<'_> {
             let outcome = match known {
                 Some(o) => o,
                 None => {
-                    let Some(clause) = rules.clauses.get(c as usize) else {
+                    let Some(clause) = rules.bodies.get(b as usize) else {
                         continue;
                     };
                     let cx = Cx::new(rules, project, Some(shape.site()), &hinted, &mut distances);
