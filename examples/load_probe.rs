@@ -17,14 +17,15 @@ fn main() {
     match zonecheck::snapshot::read(std::path::Path::new(&path)) {
         Ok(rs) => {
             println!(
-                "loaded in {:.1} ms, rss {:.1} MB; unit index heap ~{:.1} MB; {} clauses",
+                "loaded in {:.1} ms, rss {:.1} MB; unit index heap ~{:.1} MB; {} clauses, {} distinct bodies",
                 t.elapsed().as_secs_f64() * 1e3,
                 rss_mb(),
                 rs.unit_index.heap_bytes() as f64 / 1e6,
-                rs.clauses.len()
+                rs.clauses.len(),
+                rs.bodies.len()
             );
             let (mut nodes, mut text_bytes) = (0usize, 0usize);
-            for c in rs.clauses.iter().flat_map(|c| c.conditions()) {
+            for c in rs.bodies.iter().flat_map(|b| b.conditions()) {
                 c.walk(&mut |n| {
                     nodes += 1;
                     text_bytes += n.text.len();
@@ -36,7 +37,7 @@ fn main() {
                 .map(|c| c.text.len() + c.id.len() + c.location.file.len())
                 .sum();
             println!(
-                "condition nodes {nodes}, their texts {:.1} MB; clause texts+ids+paths {:.1} MB",
+                "condition nodes (of the distinct bodies) {nodes}, their texts {:.1} MB; clause texts+ids+paths {:.1} MB",
                 text_bytes as f64 / 1e6,
                 clause_text as f64 / 1e6
             );

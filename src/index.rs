@@ -12,6 +12,7 @@ pub mod hints;
 pub mod layers;
 pub mod measure;
 pub mod polygons;
+pub(crate) mod reader;
 pub mod units;
 
 pub use hints::SpatialHints;

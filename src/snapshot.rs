@@ -30,8 +30,11 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use crate::compile::{Clause, ClauseBody, Header, Layer, Level, RuleSet, Schema, UnitInfo};
-use crate::source::Location;
+use crate::index::grid::UnitGrid;
+use crate::index::polygons::UnitPolygons;
+use crate::index::reader::Reader;
 use crate::index::{Feature, FeatureLayer, UnitIndex};
+use crate::source::Location;
 
 pub const MAGIC: &[u8; 8] = b"ZCSNAP\r\n";
 /// Bumped on any change of the layout or of the serialised types.
@@ -191,18 +194,19 @@ pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
     Ok(bytes.len())
 }
 
-/// Reads a snapshot file, one section at a time (so that the whole file is never held in
-/// memory beside what is decoded from it), checking the CRC as it goes.
+/// Reads a snapshot file in one pass, checking the CRC as it goes: the rules section into a
+/// buffer, the polygon and grid sections straight into their arrays (no copy of the file is held
+/// beside what is decoded from it).
 ///
 /// # Errors
 /// [`SnapshotError`] for an unreadable, foreign, wrong-version, truncated or corrupt file.
 pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
-    use std::io::Read;
     let p = || path.to_path_buf();
     let io = |source| SnapshotError::Io { path: p(), source };
     let file = std::fs::File::open(path).map_err(io)?;
     let file_len = file.metadata().map_err(io)?.len();
-    let mut f = std::io::BufReader::with_capacity(1 << 20, file);
+    // Large reads bypass the buffer; it serves the small header and length fields.
+    let mut f = std::io::BufReader::with_capacity(1 << 14, file);
     let mut header = [0u8; HEADER_LEN];
     let got = read_up_to(&mut f, &mut header).map_err(io)?;
     if got < 8 || header.get(..8) != Some(MAGIC.as_slice()) {
@@ -227,45 +231,117 @@ pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
             ),
         });
     }
-    let mut hasher = crc32fast::Hasher::new();
-    let mut remaining = body_len;
-    let mut section = |name: &str| -> Result<Vec<u8>, SnapshotError> {
-        let mut len = [0u8; 8];
-        f.read_exact(&mut len).map_err(io)?;
-        hasher.update(&len);
-        let len = u64::from_le_bytes(len);
-        remaining = remaining.saturating_sub(8);
-        if len > remaining {
-            return Err(SnapshotError::Corrupt {
-                path: p(),
-                what: format!("{name} section runs past the end"),
-            });
-        }
-        remaining -= len;
-        let mut buf = vec![
-            0u8;
-            usize::try_from(len).map_err(|_| SnapshotError::Corrupt {
-                path: p(),
-                what: format!("{name} section too large")
-            })?
-        ];
-        f.read_exact(&mut buf).map_err(io)?;
-        hasher.update(&buf);
-        Ok(buf)
+    let mut body = Body {
+        r: f,
+        left: body_len,
+        crc: crc32fast::Hasher::new(),
     };
-    let meta_bytes = section("rules")?;
-    let geom_bytes = section("polygons")?;
-    let grid_bytes = section("grid")?;
-    if remaining != 0 {
-        return Err(SnapshotError::Corrupt {
-            path: p(),
-            what: format!("{remaining} bytes follow the last section"),
+    // The rules section comes first and is decoded here while a second thread reads the
+    // polygon and grid sections straight into their arrays, checks the CRC and validates the
+    // grid. Nothing decoded is used unless the checksum holds.
+    let meta = read_rules_section(&mut body, path);
+    std::thread::scope(|s| {
+        let index = s.spawn(|| {
+            let sections = read_index_sections(&mut body, path);
+            // Whatever went wrong inside the sections, a damaged file is reported as such.
+            std::io::copy(&mut body, &mut std::io::sink()).map_err(io)?;
+            if body.crc.finalize() != crc {
+                return Err(SnapshotError::Checksum { path: p() });
+            }
+            let (polygons, grid) = sections?;
+            Ok(index_of(polygons, grid))
         });
+        let rules = meta.map(|bytes| decode_rules(&bytes));
+        let index = index.join().unwrap_or_else(|_| {
+            Err(SnapshotError::Corrupt {
+                path: p(),
+                what: "the index sections could not be read".into(),
+            })
+        })?;
+        assemble(rules?, index, path)
+    })
+}
+
+/// A snapshot's body as it is read: never past its end, every byte checksummed.
+struct Body<R> {
+    r: R,
+    left: u64,
+    crc: crc32fast::Hasher,
+}
+
+impl<R: std::io::Read> std::io::Read for Body<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let Some(buf) = buf.get_mut(..max) else {
+            return Ok(0);
+        };
+        let n = self.r.read(buf)?;
+        self.crc.update(buf.get(..n).unwrap_or_default());
+        self.left = self.left.saturating_sub(n as u64);
+        Ok(n)
     }
-    if hasher.finalize() != crc {
-        return Err(SnapshotError::Checksum { path: p() });
+}
+
+fn section_len<R: std::io::Read>(
+    body: &mut Body<R>,
+    name: &str,
+    path: &Path,
+) -> Result<usize, SnapshotError> {
+    use std::io::Read;
+    let corrupt = |what: String| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    };
+    let mut len = [0u8; 8];
+    body.read_exact(&mut len)
+        .map_err(|_| corrupt(format!("missing {name} section")))?;
+    let len = u64::from_le_bytes(len);
+    if len > body.left {
+        return Err(corrupt(format!("{name} section runs past the end")));
     }
-    decode(&meta_bytes, &geom_bytes, &grid_bytes, path)
+    usize::try_from(len).map_err(|_| corrupt(format!("{name} section too large")))
+}
+
+/// The rules section's bytes (decoded once the checksum holds).
+fn read_rules_section<R: std::io::Read>(
+    body: &mut Body<R>,
+    path: &Path,
+) -> Result<Vec<u8>, SnapshotError> {
+    use std::io::Read;
+    let len = section_len(body, "rules", path)?;
+    let mut meta = vec![0u8; len];
+    body.read_exact(&mut meta)
+        .map_err(|_| SnapshotError::Corrupt {
+            path: path.to_path_buf(),
+            what: "rules section runs past the end".into(),
+        })?;
+    Ok(meta)
+}
+
+/// The unit polygons and the grid (read, not yet validated), the last two sections.
+fn read_index_sections<R: std::io::Read>(
+    body: &mut Body<R>,
+    path: &Path,
+) -> Result<(UnitPolygons, UnitGrid), SnapshotError> {
+    let corrupt = |what: String| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    };
+    let len = section_len(body, "polygons", path)?;
+    let polygons = UnitPolygons::read_from(&mut Reader::new(&mut *body, len))
+        .ok_or_else(|| corrupt("the unit polygons are malformed".into()))?;
+    let len = section_len(body, "grid", path)?;
+    let grid = UnitGrid::read_from(&mut Reader::new(&mut *body, len))
+        .map_err(|e| corrupt(e.to_string()))?;
+    if body.left != 0 {
+        return Err(corrupt(format!(
+            "{} bytes follow the last section",
+            body.left
+        )));
+    }
+    Ok((polygons, grid))
 }
 
 fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -285,7 +361,7 @@ fn check_header(header: &[u8], path: &Path) -> Result<(u64, u32), SnapshotError>
         path: path.to_path_buf(),
         what: "the header is incomplete".into(),
     };
-    let mut h = Reader::new(header.get(8..).unwrap_or(&[]));
+    let mut h = Cursor::new(header.get(8..).unwrap_or(&[]));
     let version = h.u32().ok_or_else(truncated)?;
     if version != FORMAT_VERSION {
         return Err(SnapshotError::Version {
@@ -331,7 +407,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
     if crc32fast::hash(body) != crc {
         return Err(SnapshotError::Checksum { path: p() });
     }
-    let mut r = Reader::new(body);
+    let mut r = Cursor::new(body);
     let mut section = |name: &str| -> Result<&[u8], SnapshotError> {
         let len = r
             .u64()
@@ -343,50 +419,63 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
     let meta_bytes = section("rules")?;
     let geom_bytes = section("polygons")?;
     let grid_bytes = section("grid")?;
-    decode(meta_bytes, geom_bytes, grid_bytes, path)
+    let polygons = UnitPolygons::from_bytes(geom_bytes)
+        .ok_or_else(|| corrupt("the unit polygons are malformed".into()))?;
+    let grid = UnitGrid::read_from(&mut Reader::new(grid_bytes, grid_bytes.len()))
+        .map_err(|e| corrupt(e.to_string()))?;
+    decode(meta_bytes, polygons, grid, path)
 }
 
+/// Decodes the rules and validates the grid of sections whose checksum holds.
 fn decode(
     meta_bytes: &[u8],
-    geom_bytes: &[u8],
-    grid_bytes: &[u8],
+    polygons: UnitPolygons,
+    grid: UnitGrid,
     path: &Path,
 ) -> Result<RuleSet, SnapshotError> {
-    let corrupt = |what: String| SnapshotError::Corrupt {
-        path: path.to_path_buf(),
-        what,
-    };
-    let meta: Meta =
-        postcard::from_bytes(meta_bytes).map_err(|e| corrupt(format!("rules section: {e}")))?;
-    let unit_index =
-        UnitIndex::from_bytes(geom_bytes, grid_bytes).map_err(|e| corrupt(e.to_string()))?;
-    if unit_index.len() != meta.units.len()
-        || meta.unit_clauses.len() != meta.units.len()
-        || meta.hints.far.len() != meta.units.len()
-    {
-        return Err(corrupt("unit counts of the sections disagree".into()));
-    }
+    let rules = decode_rules(meta_bytes);
+    assemble(rules, index_of(polygons, grid), path)
+}
+
+/// The grid validated and joined with the polygons.
+fn index_of(polygons: UnitPolygons, grid: UnitGrid) -> Result<UnitIndex, String> {
+    grid.validated()
+        .and_then(|grid| UnitIndex::from_parts(polygons, grid))
+        .map_err(|e| e.to_string())
+}
+
+/// The rules section decoded: its clauses linked to their bodies, its layers indexed.
+struct Rules {
+    meta: Meta,
+    clauses: Vec<Clause>,
+    bodies: Vec<Arc<ClauseBody>>,
+    clause_body: Vec<u32>,
+    layers: Vec<Layer>,
+}
+
+/// Decodes the rules section and checks its own indices (levels, bodies, clauses).
+fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
+    let mut meta: Meta = postcard::from_bytes(bytes).map_err(|e| format!("rules section: {e}"))?;
     let n_clauses = meta.clauses.len();
     if meta
         .unit_clauses
         .iter()
         .flatten()
         .any(|&c| c as usize >= n_clauses)
-        || meta.clauses.iter().any(|c| {
-            c.level as usize >= meta.levels.len() || c.body as usize >= meta.bodies.len()
-        })
     {
-        return Err(corrupt(
-            "a clause, level or clause body index is out of range".into(),
-        ));
+        return Err("a clause index is out of range".into());
     }
-    let bodies: Vec<Arc<ClauseBody>> = meta.bodies.into_iter().map(Arc::new).collect();
+    let bodies: Vec<Arc<ClauseBody>> = std::mem::take(&mut meta.bodies)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let mut clause_body = Vec::with_capacity(n_clauses);
     let mut clauses = Vec::with_capacity(n_clauses);
-    for c in meta.clauses {
-        let Some(body) = bodies.get(c.body as usize) else {
-            return Err(corrupt("a clause body index is out of range".into()));
-        };
+    for c in std::mem::take(&mut meta.clauses) {
+        let body = bodies
+            .get(c.body as usize)
+            .filter(|_| (c.level as usize) < meta.levels.len())
+            .ok_or("a clause's level or body index is out of range")?;
         clause_body.push(c.body);
         clauses.push(Clause {
             id: c.id,
@@ -395,8 +484,7 @@ fn decode(
             body: Arc::clone(body),
         });
     }
-    let layers = meta
-        .layers
+    let layers = std::mem::take(&mut meta.layers)
         .into_iter()
         .map(|l| Layer {
             name: l.name,
@@ -408,16 +496,43 @@ fn decode(
             ),
         })
         .collect();
+    Ok(Rules {
+        meta,
+        clauses,
+        bodies,
+        clause_body,
+        layers,
+    })
+}
+
+/// The rule set of decoded rules and index, once their unit counts agree.
+fn assemble(
+    rules: Result<Rules, String>,
+    unit_index: Result<UnitIndex, String>,
+    path: &Path,
+) -> Result<RuleSet, SnapshotError> {
+    let corrupt = |what: String| SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    };
+    let (rules, unit_index) = (rules.map_err(corrupt)?, unit_index.map_err(corrupt)?);
+    let meta = rules.meta;
+    if unit_index.len() != meta.units.len()
+        || meta.unit_clauses.len() != meta.units.len()
+        || meta.hints.far.len() != meta.units.len()
+    {
+        return Err(corrupt("unit counts of the sections disagree".into()));
+    }
     Ok(RuleSet {
         header: meta.header,
         schema: meta.schema,
         levels: meta.levels,
-        clauses,
-        bodies,
-        clause_body,
+        clauses: rules.clauses,
+        bodies: rules.bodies,
+        clause_body: rules.clause_body,
         units: meta.units,
         unit_index,
-        layers,
+        layers: rules.layers,
         unit_clauses: meta.unit_clauses,
         content_hash: meta.content_hash,
         hints: meta.hints,
@@ -425,13 +540,13 @@ fn decode(
 }
 
 /// A bounds-checked little-endian cursor.
-struct Reader<'a> {
+struct Cursor<'a> {
     bytes: &'a [u8],
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Cursor<'a> {
     fn new(bytes: &'a [u8]) -> Self {
-        Reader { bytes }
+        Cursor { bytes }
     }
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if n > self.bytes.len() {

@@ -108,6 +108,131 @@ fn damaged_snapshots_are_refused_with_a_clear_error() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Offsets of the three sections' length fields in snapshot bytes (body after 32 bytes).
+fn section_starts(bytes: &[u8]) -> [usize; 3] {
+    let len_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+    let rules = 32;
+    let polygons = rules + 8 + len_at(rules);
+    let grid = polygons + 8 + len_at(polygons);
+    [rules, polygons, grid]
+}
+
+/// Writes `bytes` with the body's CRC recomputed, so that only the decoders can catch damage.
+fn with_valid_crc(mut bytes: Vec<u8>) -> Vec<u8> {
+    let crc = crc32fast::hash(&bytes[32..]);
+    bytes[24..28].copy_from_slice(&crc.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn snapshot_files_damaged_in_any_section_are_refused() {
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let bytes = snapshot::to_bytes(&rs).unwrap();
+    let dir = temp("damaged-file");
+    let file = dir.join("x.zcs");
+    let read = |b: &[u8]| {
+        std::fs::write(&file, b).unwrap();
+        snapshot::read(&file)
+    };
+    // Intact, streamed from the file: the same rule set.
+    let back = read(&bytes).unwrap();
+    assert_eq!(back.content_hash, rs.content_hash);
+    assert_eq!(back.bodies.len(), rs.bodies.len());
+    let starts = section_starts(&bytes);
+    // A flipped byte in each section's length field and contents, and in the last byte.
+    for at in starts
+        .iter()
+        .flat_map(|&s| [s + 3, s + 8, s + 40])
+        .chain([bytes.len() - 1])
+    {
+        let mut b = bytes.clone();
+        b[at] ^= 0x40;
+        let err = read(&b).expect_err("refused");
+        assert!(
+            matches!(err, SnapshotError::Checksum { .. }),
+            "byte {at}: {err}"
+        );
+    }
+    // Truncated inside each section.
+    for at in starts.iter().map(|&s| s + 20) {
+        let err = read(&bytes[..at]).expect_err("refused");
+        assert!(matches!(err, SnapshotError::Truncated { .. }), "{err}");
+    }
+    // Damage that keeps the checksum right (a crafted file) is caught by the decoders: a
+    // section length past the end, the polygons' coordinate kind, two places in the grid, the
+    // rules' encoding.
+    let [rules, polygons, grid] = starts;
+    let crafted = [
+        (rules + 7, 0x7f),
+        (polygons + 8 + 3, 0xff),
+        (grid + 8 + 200, 0xff),
+        (grid + 8 + 8, 0x55),
+        (rules + 8 + 2, 0xff),
+    ];
+    for (at, x) in crafted {
+        let mut b = bytes.clone();
+        b[at] ^= x;
+        let err = read(&with_valid_crc(b)).expect_err("refused");
+        assert!(
+            matches!(err, SnapshotError::Corrupt { .. }),
+            "byte {at}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn clauses_that_say_the_same_thing_share_one_body_and_keep_their_own_ids() {
+    let dir = temp("bodies");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    for e in std::fs::read_dir("rules/nanjing/data").unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.join("data").join(e.file_name())).unwrap();
+    }
+    let header = std::fs::read_to_string("rules/nanjing/00-header.zc").unwrap();
+    std::fs::write(dir.join("00-header.zc"), header).unwrap();
+    std::fs::write(
+        dir.join("10-levels.zc"),
+        r#"
+level "甲" applies to units [ZH32010210001] {
+  clause A-1 空间布局约束 "禁止新建化工项目。"
+    when nature == 新建 and industry in [C26]
+    forbid
+}
+level "乙" applies to units [ZH32010220001] {
+  clause B-1 空间布局约束 "禁止新建化工项目。"
+    when nature == 新建 and industry in [C26]
+    forbid
+  clause B-2 空间布局约束 "禁止新建化工项目。"
+    when nature == 扩建 and industry in [C26]
+    forbid
+}
+"#,
+    )
+    .unwrap();
+    let rs = load_rule_set(&dir).unwrap().rule_set;
+    let idx = |id: &str| rs.clauses.iter().position(|c| c.id == id).unwrap();
+    let (a, b, c) = (idx("A-1"), idx("B-1"), idx("B-2"));
+    assert_eq!(rs.clause_body[a], rs.clause_body[b]);
+    assert_ne!(rs.clause_body[a], rs.clause_body[c]);
+    assert!(std::sync::Arc::ptr_eq(
+        &rs.clauses[a].body,
+        &rs.clauses[b].body
+    ));
+    assert_ne!(rs.clauses[a].location, rs.clauses[b].location);
+    // A snapshot keeps the sharing, the ids and the locations.
+    let back = snapshot::from_bytes(&snapshot::to_bytes(&rs).unwrap(), Path::new("x")).unwrap();
+    assert_eq!(back.bodies.len(), rs.bodies.len());
+    assert_eq!(back.clause_body, rs.clause_body);
+    assert!(std::sync::Arc::ptr_eq(
+        &back.clauses[a].body,
+        &back.clauses[b].body
+    ));
+    assert_eq!(back.clauses[b].id, "B-1");
+    assert_eq!(back.clauses[b].location, rs.clauses[b].location);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn locate_reports_bad_lines_with_their_numbers_and_goes_on() {
     let dir = temp("locate");

@@ -8,6 +8,8 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
+use super::reader::Reader;
+
 const SCALE: f64 = 1e6;
 
 #[derive(Debug, Clone)]
@@ -169,52 +171,36 @@ impl UnitPolygons {
 
     /// Reads what [`Self::to_bytes`] wrote, checking every offset.
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
-        let word = |i: usize| -> Option<u32> {
-            let s = b.get(i * 4..i * 4 + 4)?;
-            Some(u32::from_le_bytes([
-                *s.first()?,
-                *s.get(1)?,
-                *s.get(2)?,
-                *s.get(3)?,
-            ]))
-        };
-        let (kind, n, nr, np, nu) = (
-            word(0)?,
-            word(1)? as usize,
-            word(2)? as usize,
-            word(3)? as usize,
-            word(4)? as usize,
-        );
-        let mut at = 5usize;
-        let mut array = |len: usize| -> Option<Vec<u32>> {
-            let v: Option<Vec<u32>> = (at..at.checked_add(len)?).map(word).collect();
-            at += len;
-            v
-        };
-        let (ring_ends, poly_ends, unit_ends) = (array(nr)?, array(np)?, array(nu)?);
-        let rest = b.get(at * 4..)?;
+        Self::read_from(&mut Reader::new(b, b.len()))
+    }
+
+    /// Reads a store of `r`'s whole length (what [`Self::to_bytes`] wrote), checking every
+    /// offset; `None` when it is malformed.
+    pub(crate) fn read_from(r: &mut Reader<impl std::io::Read>) -> Option<Self> {
+        let mut word = || r.u32().ok().map(|w| w as usize);
+        let (kind, n, nr, np, nu) = (word()?, word()?, word()?, word()?, word()?);
+        let ring_ends = r.array(nr, u32::from_le_bytes).ok()?;
+        let poly_ends = r.array(np, u32::from_le_bytes).ok()?;
+        let unit_ends = r.array(nu, u32::from_le_bytes).ok()?;
         let coords = match kind {
-            0 if rest.len() == n.checked_mul(8)? => Coords::Lattice(
-                rest.chunks_exact(8)
-                    .map(|c| {
-                        let (x, y) = c.split_at(4);
-                        [
-                            i32::from_le_bytes([x[0], x[1], x[2], x[3]]),
-                            i32::from_le_bytes([y[0], y[1], y[2], y[3]]),
-                        ]
-                    })
-                    .collect(),
+            0 if r.left() == n.checked_mul(8)? => Coords::Lattice(
+                r.array(n, |c: [u8; 8]| {
+                    let [a, b, c, d, e, f, g, h] = c;
+                    [
+                        i32::from_le_bytes([a, b, c, d]),
+                        i32::from_le_bytes([e, f, g, h]),
+                    ]
+                })
+                .ok()?,
             ),
-            1 if rest.len() == n.checked_mul(16)? => Coords::Raw(
-                rest.chunks_exact(16)
-                    .map(|c| {
-                        let mut x = [0u8; 8];
-                        let mut y = [0u8; 8];
-                        x.copy_from_slice(&c[..8]);
-                        y.copy_from_slice(&c[8..]);
-                        [f64::from_le_bytes(x), f64::from_le_bytes(y)]
-                    })
-                    .collect(),
+            1 if r.left() == n.checked_mul(16)? => Coords::Raw(
+                r.array(n, |c: [u8; 16]| {
+                    let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
+                    x.copy_from_slice(c.get(..8).unwrap_or(&[0; 8]));
+                    y.copy_from_slice(c.get(8..).unwrap_or(&[0; 8]));
+                    [f64::from_le_bytes(x), f64::from_le_bytes(y)]
+                })
+                .ok()?,
             ),
             _ => return None,
         };

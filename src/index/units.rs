@@ -49,7 +49,15 @@ impl UnitIndex {
     pub fn from_bytes(polygon_bytes: &[u8], grid_bytes: &[u8]) -> Result<Self, GridError> {
         let polygons = UnitPolygons::from_bytes(polygon_bytes)
             .ok_or(GridError::Corrupt("the unit polygons are malformed"))?;
-        let grid = UnitGrid::from_bytes(grid_bytes)?;
+        Self::from_parts(polygons, UnitGrid::from_bytes(grid_bytes)?)
+    }
+
+    /// An index of polygons and a validated grid read apart (a snapshot streamed from its
+    /// file).
+    ///
+    /// # Errors
+    /// They disagree on the number of units.
+    pub fn from_parts(polygons: UnitPolygons, grid: UnitGrid) -> Result<Self, GridError> {
         if grid.n_units() != polygons.len() {
             return Err(GridError::Corrupt(
                 "grid was built for a different number of units",

@@ -1,69 +1,11 @@
 //! Serialising the grid to flat bytes and validating them on the way back.
 
 use super::*;
+use crate::index::reader::Reader;
 
 // ---------------------------------------------------------------------------------------------
 // Serialisation
 // ---------------------------------------------------------------------------------------------
-
-pub(super) struct Reader<'a> {
-    b: &'a [u8],
-    p: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], GridError> {
-        let end = self.p.checked_add(n).ok_or(GridError::Truncated)?;
-        let s = self.b.get(self.p..end).ok_or(GridError::Truncated)?;
-        self.p = end;
-        Ok(s)
-    }
-    fn u32(&mut self) -> Result<u32, GridError> {
-        let s = self.take(4)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-    fn u64(&mut self) -> Result<u64, GridError> {
-        let s = self.take(8)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(s);
-        Ok(u64::from_le_bytes(a))
-    }
-    fn i64(&mut self) -> Result<i64, GridError> {
-        Ok(self.u64()? as i64)
-    }
-    fn f64(&mut self) -> Result<f64, GridError> {
-        Ok(f64::from_bits(self.u64()?))
-    }
-    fn vec_u32(&mut self, max: usize) -> Result<Vec<u32>, GridError> {
-        let n = self.u64()?;
-        if n > max as u64 {
-            return Err(GridError::Corrupt("array length"));
-        }
-        let n = n as usize;
-        let bytes = self.take(n.checked_mul(4).ok_or(GridError::Truncated)?)?;
-        let mut v = vec![0u32; n];
-        for (d, c) in v.iter_mut().zip(bytes.chunks_exact(4)) {
-            *d = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        }
-        Ok(v)
-    }
-    fn vec_f64(&mut self, max: usize) -> Result<Vec<f64>, GridError> {
-        let n = self.u64()?;
-        if n > max as u64 {
-            return Err(GridError::Corrupt("array length"));
-        }
-        let n = n as usize;
-        let bytes = self.take(n.checked_mul(8).ok_or(GridError::Truncated)?)?;
-        Ok(bytes
-            .chunks_exact(8)
-            .map(|c| {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(c);
-                f64::from_le_bytes(a)
-            })
-            .collect())
-    }
-}
 
 pub(super) fn put_u32s(out: &mut Vec<u8>, v: &[u32]) {
     out.extend_from_slice(&(v.len() as u64).to_le_bytes());
@@ -110,8 +52,14 @@ impl UnitGrid {
 
     /// Load from [`UnitGrid::to_bytes`] output, validating every offset and index.
     pub fn from_bytes(bytes: &[u8]) -> Result<UnitGrid, GridError> {
-        let mut r = Reader { b: bytes, p: 0 };
-        if r.take(8)? != MAGIC {
+        Self::read_from(&mut Reader::new(bytes, bytes.len()))?.validated()
+    }
+
+    /// Reads a grid of `r`'s whole length (what [`UnitGrid::to_bytes`] wrote), not yet
+    /// validated: pass it through [`UnitGrid::validated`] before any query.
+    pub(crate) fn read_from(r: &mut Reader<impl std::io::Read>) -> Result<UnitGrid, GridError> {
+        let mut magic = [0u8; 8];
+        if r.fill(&mut magic).is_err() || &magic != MAGIC {
             return Err(GridError::BadMagic);
         }
         let mode = r.u32()?;
@@ -129,13 +77,12 @@ impl UnitGrid {
         let ch = r.f64()?;
         let cnx = r.u32()?;
         let cny = r.u32()?;
-        let lim = bytes.len() / 4 + 1;
-        let top = r.vec_u32(lim)?;
-        let data = r.vec_u32(lim)?;
-        let bbox = r.vec_f64(lim)?;
-        let cand_off = r.vec_u32(lim)?;
-        let cand_ids = r.vec_u32(lim)?;
-        if r.p != bytes.len() {
+        let top = r.vec_u32()?;
+        let data = r.vec_u32()?;
+        let bbox = r.vec_f64()?;
+        let cand_off = r.vec_u32()?;
+        let cand_ids = r.vec_u32()?;
+        if r.left() != 0 {
             return Err(GridError::Corrupt("trailing bytes"));
         }
         // header
@@ -157,7 +104,7 @@ impl UnitGrid {
         if ix0.abs() > lim_idx || iy0.abs() > lim_idx {
             return Err(GridError::Corrupt("grid origin"));
         }
-        let mut g = UnitGrid {
+        Ok(UnitGrid {
             mode,
             scale,
             t,
@@ -183,8 +130,16 @@ impl UnitGrid {
             cny,
             cand_off,
             cand_ids,
-        };
+        })
+    }
+
+    /// Checks every field, offset and index of a grid just read, so that no query can panic
+    /// or loop on it.
+    pub(crate) fn validated(self) -> Result<UnitGrid, GridError> {
+        let mut g = self;
         g.derive();
+        let (mode, scale, n_units) = (g.mode, g.scale, g.n_units);
+        let (cx0, cy0, cw, ch, cnx, cny) = (g.cx0, g.cy0, g.cw, g.ch, g.cnx, g.cny);
         let maxabs = [g.x_lo, g.x_hi, g.y_lo, g.y_hi]
             .iter()
             .fold(0f64, |m, v| m.max(v.abs()));
@@ -221,6 +176,25 @@ impl UnitGrid {
     }
 }
 
+/// A set of indices below a bound, one bit each.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Self {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    /// Adds `i`; false when it was already there (or is out of bounds).
+    fn insert(&mut self, i: usize) -> bool {
+        match self.0.get_mut(i / 64) {
+            Some(w) if *w & (1 << (i % 64)) == 0 => {
+                *w |= 1 << (i % 64);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Validate every node reachable from the top grid, every inner block and every leaf.
 pub(super) fn validate_nodes(
     top: &[u32],
@@ -230,54 +204,54 @@ pub(super) fn validate_nodes(
 ) -> Result<(), GridError> {
     let lattice = mode == MODE_LATTICE;
     let w = if lattice { 1 } else { 2 };
-    // bit 0: block start already queued, bit 1: leaf start already validated
-    let mut seen = vec![0u8; data.len()];
+    // Block starts already queued, leaf starts already validated.
+    let mut seen = (Bits::new(data.len()), Bits::new(data.len()));
     let mut blocks: Vec<(usize, usize)> = Vec::new();
-    let check =
-        |v: u32, seen: &mut Vec<u8>, blocks: &mut Vec<(usize, usize)>| -> Result<(), GridError> {
-            let pl = (v & PAYLOAD) as usize;
-            match v >> TAG_SHIFT {
-                TAG_EMPTY => {
-                    if pl != 0 {
-                        return Err(GridError::Corrupt("empty node payload"));
-                    }
+    let check = |v: u32,
+                 seen: &mut (Bits, Bits),
+                 blocks: &mut Vec<(usize, usize)>|
+     -> Result<(), GridError> {
+        let pl = (v & PAYLOAD) as usize;
+        match v >> TAG_SHIFT {
+            TAG_EMPTY => {
+                if pl != 0 {
+                    return Err(GridError::Corrupt("empty node payload"));
                 }
-                TAG_UNIT => {
-                    if pl >= n_units as usize {
-                        return Err(GridError::Corrupt("unit id"));
-                    }
+            }
+            TAG_UNIT => {
+                if pl >= n_units as usize {
+                    return Err(GridError::Corrupt("unit id"));
                 }
-                TAG_INNER => {
-                    let k = (v >> INNER_OFF_BITS) & 7;
-                    let off = (v & INNER_OFF_MASK) as usize;
-                    let end = off + (1usize << (2 * k));
-                    if k == 0 || k > KMAX as u32 || end > data.len() {
-                        return Err(GridError::Corrupt("inner node"));
-                    }
-                    if seen[off] & 1 == 0 {
-                        seen[off] |= 1;
-                        blocks.push((off, end));
-                    }
+            }
+            TAG_INNER => {
+                let k = (v >> INNER_OFF_BITS) & 7;
+                let off = (v & INNER_OFF_MASK) as usize;
+                let end = off + (1usize << (2 * k));
+                if k == 0 || k > KMAX as u32 || end > data.len() {
+                    return Err(GridError::Corrupt("inner node"));
                 }
-                _ => {
-                    if pl >= data.len() {
-                        return Err(GridError::Corrupt("leaf offset"));
-                    }
-                    if seen[pl] & 2 == 0 {
-                        seen[pl] |= 2;
-                        let mut p = pl;
-                        loop {
-                            let (np, more, _) = walk_group(data, p, w, n_units, lattice)?;
-                            p = np;
-                            if !more {
-                                break;
-                            }
+                if seen.0.insert(off) {
+                    blocks.push((off, end));
+                }
+            }
+            _ => {
+                if pl >= data.len() {
+                    return Err(GridError::Corrupt("leaf offset"));
+                }
+                if seen.1.insert(pl) {
+                    let mut p = pl;
+                    loop {
+                        let (np, more, _) = walk_group(data, p, w, n_units, lattice)?;
+                        p = np;
+                        if !more {
+                            break;
                         }
                     }
                 }
             }
-            Ok(())
-        };
+        }
+        Ok(())
+    };
     for &v in top {
         check(v, &mut seen, &mut blocks)?;
     }
