@@ -31,15 +31,17 @@ fn main() {
                     text_bytes += n.text.len();
                 });
             }
-            let clause_text: usize = rs
+            let body_text: usize = rs.bodies.iter().map(|b| b.text.len()).sum();
+            let ids_paths: usize = rs
                 .clauses
                 .iter()
-                .map(|c| c.text.len() + c.id.len() + c.location.file.len())
+                .map(|c| c.id.len() + c.location.file.len())
                 .sum();
             println!(
-                "condition nodes (of the distinct bodies) {nodes}, their texts {:.1} MB; clause texts+ids+paths {:.1} MB",
+                "condition nodes (of the distinct bodies) {nodes}, their texts {:.1} MB; body texts {:.1} MB; clause ids+paths {:.1} MB",
                 text_bytes as f64 / 1e6,
-                clause_text as f64 / 1e6
+                body_text as f64 / 1e6,
+                ids_paths as f64 / 1e6
             );
             drop(rs);
             println!("after drop rss {:.1} MB", rss_mb());

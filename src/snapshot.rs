@@ -11,8 +11,9 @@
 //! crc32      u32      CRC-32 of the body
 //! reserved   u32      0
 //! body       three sections, each `len u64` + bytes:
-//!            1. postcard: header, schema, levels, clauses, units, unit → clause index,
-//!               content hash, feature layers
+//!            1. postcard: header, schema, levels, the distinct clause bodies, clauses
+//!               (id, level, location, body index), units, unit → clause index,
+//!               content hash, feature layers, spatial hints
 //!            2. unit polygons, flat (`index::polygons` format: offsets as u32, coordinates on
 //!               the 1e-6 lattice as i32, or f64 when the data is not on it)
 //!            3. the point-location grid (`index::grid` format, itself validated on load)
