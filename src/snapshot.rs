@@ -24,11 +24,10 @@
 //! while decoding.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use geo::Geometry;
 use serde::{Deserialize, Serialize};
-
-use std::sync::Arc;
 
 use crate::compile::{Clause, ClauseBody, Header, Layer, Level, RuleSet, Schema, UnitInfo};
 use crate::index::grid::UnitGrid;
@@ -134,14 +133,17 @@ pub fn to_bytes(rs: &RuleSet) -> Result<Vec<u8>, String> {
         clauses: rs
             .clauses
             .iter()
-            .zip(&rs.clause_body)
-            .map(|(c, &body)| ClauseRecord {
-                id: c.id.clone(),
-                level: c.level,
-                location: c.location.clone(),
-                body,
+            .enumerate()
+            .map(|(i, c)| {
+                let body = *rs.clause_body.get(i).ok_or("a clause has no body index")?;
+                Ok(ClauseRecord {
+                    id: c.id.clone(),
+                    level: c.level,
+                    location: c.location.clone(),
+                    body,
+                })
             })
-            .collect(),
+            .collect::<Result<_, String>>()?,
         units: rs.units.clone(),
         unit_clauses: rs.unit_clauses.clone(),
         content_hash: rs.content_hash.clone(),
@@ -196,8 +198,9 @@ pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
 }
 
 /// Reads a snapshot file in one pass, checking the CRC as it goes: the rules section into a
-/// buffer, the polygon and grid sections straight into their arrays (no copy of the file is held
-/// beside what is decoded from it).
+/// buffer, decoded on this thread while a second one reads the polygon and grid sections
+/// straight into their arrays and validates the grid (no copy of the file is held beside what
+/// is decoded from it).
 ///
 /// # Errors
 /// [`SnapshotError`] for an unreadable, foreign, wrong-version, truncated or corrupt file.
@@ -232,30 +235,45 @@ pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
             ),
         });
     }
+    read_body(f, body_len, crc, path)
+}
+
+/// Reads and decodes a body of `body_len` bytes from `r`. The rules section comes first and is
+/// decoded on this thread while a second one reads the polygon and grid sections straight into
+/// their arrays, checks the CRC over every byte and validates the grid. A damaged body is a
+/// checksum error whatever else went wrong in it; nothing decoded is used unless the checksum
+/// holds.
+fn read_body(
+    r: impl std::io::Read + Send,
+    body_len: u64,
+    crc: u32,
+    path: &Path,
+) -> Result<RuleSet, SnapshotError> {
     let mut body = Body {
-        r: f,
+        r,
         left: body_len,
         crc: crc32fast::Hasher::new(),
     };
-    // The rules section comes first and is decoded here while a second thread reads the
-    // polygon and grid sections straight into their arrays, checks the CRC and validates the
-    // grid. Nothing decoded is used unless the checksum holds.
     let meta = read_rules_section(&mut body, path);
     std::thread::scope(|s| {
         let index = s.spawn(|| {
             let sections = read_index_sections(&mut body, path);
-            // Whatever went wrong inside the sections, a damaged file is reported as such.
-            std::io::copy(&mut body, &mut std::io::sink()).map_err(io)?;
+            std::io::copy(&mut body, &mut std::io::sink()).map_err(|source| SnapshotError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
             if body.crc.finalize() != crc {
-                return Err(SnapshotError::Checksum { path: p() });
+                return Err(SnapshotError::Checksum {
+                    path: path.to_path_buf(),
+                });
             }
             let (polygons, grid) = sections?;
-            Ok(index_of(polygons, grid))
+            Ok(validated_index(polygons, grid))
         });
         let rules = meta.map(|bytes| decode_rules(&bytes));
         let index = index.join().unwrap_or_else(|_| {
             Err(SnapshotError::Corrupt {
-                path: p(),
+                path: path.to_path_buf(),
                 what: "the index sections could not be read".into(),
             })
         })?;
@@ -275,9 +293,7 @@ impl<R: std::io::Read> std::io::Read for Body<R> {
         let max = buf
             .len()
             .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let Some(buf) = buf.get_mut(..max) else {
-            return Ok(0);
-        };
+        let (buf, _) = buf.split_at_mut(max);
         let n = self.r.read(buf)?;
         self.crc.update(buf.get(..n).unwrap_or_default());
         self.left = self.left.saturating_sub(n as u64);
@@ -405,47 +421,18 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
             body.len() as u64 - body_len
         )));
     }
-    if crc32fast::hash(body) != crc {
-        return Err(SnapshotError::Checksum { path: p() });
-    }
-    let mut r = Cursor::new(body);
-    let mut section = |name: &str| -> Result<&[u8], SnapshotError> {
-        let len = r
-            .u64()
-            .ok_or_else(|| corrupt(format!("missing {name} section")))?;
-        let len = usize::try_from(len).map_err(|_| corrupt(format!("{name} section too large")))?;
-        r.take(len)
-            .ok_or_else(|| corrupt(format!("{name} section runs past the end")))
-    };
-    let meta_bytes = section("rules")?;
-    let geom_bytes = section("polygons")?;
-    let grid_bytes = section("grid")?;
-    let polygons = UnitPolygons::from_bytes(geom_bytes)
-        .ok_or_else(|| corrupt("the unit polygons are malformed".into()))?;
-    let grid = UnitGrid::read_from(&mut Reader::new(grid_bytes, grid_bytes.len()))
-        .map_err(|e| corrupt(e.to_string()))?;
-    decode(meta_bytes, polygons, grid, path)
-}
-
-/// Decodes the rules and validates the grid of sections whose checksum holds.
-fn decode(
-    meta_bytes: &[u8],
-    polygons: UnitPolygons,
-    grid: UnitGrid,
-    path: &Path,
-) -> Result<RuleSet, SnapshotError> {
-    let rules = decode_rules(meta_bytes);
-    assemble(rules, index_of(polygons, grid), path)
+    read_body(body, body_len, crc, path)
 }
 
 /// The grid validated and joined with the polygons.
-fn index_of(polygons: UnitPolygons, grid: UnitGrid) -> Result<UnitIndex, String> {
+fn validated_index(polygons: UnitPolygons, grid: UnitGrid) -> Result<UnitIndex, String> {
     grid.validated()
         .and_then(|grid| UnitIndex::from_parts(polygons, grid))
         .map_err(|e| e.to_string())
 }
 
-/// The rules section decoded: its clauses linked to their bodies, its layers indexed.
+/// The rules section decoded: its clauses linked to their bodies, its layers indexed (moved out
+/// of `meta`, which keeps the rest).
 struct Rules {
     meta: Meta,
     clauses: Vec<Clause>,
@@ -485,9 +472,21 @@ fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
             body: Arc::clone(body),
         });
     }
-    let layers = std::mem::take(&mut meta.layers)
-        .into_iter()
-        .map(|l| Layer {
+    let mut layers = Vec::with_capacity(meta.layers.len());
+    for l in std::mem::take(&mut meta.layers) {
+        // The R-tree orders boxes by their coordinates: a NaN (in a file crafted to pass the
+        // checksum) is refused here, not met there.
+        if l.features.iter().any(|(_, g)| {
+            use geo::CoordsIter;
+            g.coords_iter()
+                .any(|c| !(c.x.is_finite() && c.y.is_finite()))
+        }) {
+            return Err(format!(
+                "layer `{}` has a coordinate that is not finite",
+                l.name
+            ));
+        }
+        layers.push(Layer {
             name: l.name,
             index: FeatureLayer::build(
                 l.features
@@ -495,8 +494,8 @@ fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
                     .map(|(name, geometry)| Feature { name, geometry })
                     .collect(),
             ),
-        })
-        .collect();
+        });
+    }
     Ok(Rules {
         meta,
         clauses,

@@ -182,6 +182,26 @@ fn snapshot_files_damaged_in_any_section_are_refused() {
 }
 
 #[test]
+fn a_snapshot_with_a_non_finite_feature_coordinate_is_refused() {
+    // Written by hand (compilation never produces it), with a valid checksum: the decoder, not
+    // the R-tree, must refuse it.
+    let mut rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    rs.layers.push(zonecheck::compile::Layer {
+        name: "坏图层".into(),
+        index: zonecheck::index::FeatureLayer::build(vec![zonecheck::index::Feature {
+            name: "x".into(),
+            geometry: geo::Geometry::Point(geo::Point::new(f64::NAN, 32.0)),
+        }]),
+    });
+    let bytes = snapshot::to_bytes(&rs).unwrap();
+    let err = snapshot::from_bytes(&bytes, Path::new("x.zcs")).expect_err("refused");
+    assert!(
+        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("not finite"),
+        "{err}"
+    );
+}
+
+#[test]
 fn clauses_that_say_the_same_thing_share_one_body_and_keep_their_own_ids() {
     let dir = temp("bodies");
     std::fs::create_dir_all(dir.join("data")).unwrap();

@@ -387,14 +387,14 @@ impl Serialize for Clause {
 /// Collects clause bodies, keeping one copy of each distinct one (compared by their serialised
 /// form, which leaves out source spans).
 #[derive(Debug, Default)]
-pub struct BodyTable {
+pub(crate) struct BodyTable {
     bodies: Vec<Arc<ClauseBody>>,
     seen: std::collections::HashMap<Vec<u8>, u32>,
 }
 
 impl BodyTable {
     /// The index and shared copy of `body`, added if no equal body is held yet.
-    pub fn intern(&mut self, body: ClauseBody) -> (u32, Arc<ClauseBody>) {
+    pub(crate) fn intern(&mut self, body: ClauseBody) -> (u32, Arc<ClauseBody>) {
         let next = u32::try_from(self.bodies.len()).unwrap_or(u32::MAX);
         let key = postcard::to_stdvec(&body).ok();
         if let Some(&i) = key.as_ref().and_then(|k| self.seen.get(k))
@@ -410,7 +410,7 @@ impl BodyTable {
         (next, shared)
     }
 
-    pub fn into_bodies(self) -> Vec<Arc<ClauseBody>> {
+    pub(crate) fn into_bodies(self) -> Vec<Arc<ClauseBody>> {
         self.bodies
     }
 }
@@ -429,7 +429,9 @@ pub struct RuleSet {
     pub schema: Schema,
     pub levels: Vec<Level>,
     pub clauses: Vec<Clause>,
-    /// The distinct clause bodies; `clause_body[c]` is the index of clause `c`'s body here.
+    /// The distinct clause bodies; `clause_body[c]` is the index of clause `c`'s body here, the
+    /// one `clauses[c].body` points to (both are built together, by compilation and by snapshot
+    /// decoding; screening reads the dense index, reports the clause).
     pub bodies: Vec<Arc<ClauseBody>>,
     pub clause_body: Vec<u32>,
     pub units: Vec<UnitInfo>,

@@ -26,7 +26,10 @@ use crate::syntax::ast::CmpOp;
 #[derive(Debug, Default)]
 pub struct Scratch {
     units: Vec<u32>,
+    /// Clause ids.
     clauses: Vec<u32>,
+    /// Clause body ids (a screener's per-point pass).
+    bodies: Vec<u32>,
     /// Per layer, the distance from the current point once measured (NaN: not yet).
     distances: Vec<f64>,
 }
@@ -116,23 +119,39 @@ fn screen_located(
     point: Coord<f64>,
     scratch: &mut Scratch,
 ) -> Outcome {
-    if scratch.units.is_empty() {
-        return Outcome::NeedsReview;
-    }
-    clauses_of(rules, scratch.units.iter().copied(), &mut scratch.clauses);
-    scratch.distances.clear();
-    scratch.distances.resize(rules.layers.len(), f64::NAN);
-    let cx = Cx::new(
-        rules,
-        project,
-        Some(Site::Point(point)),
-        &scratch.units,
-        &mut scratch.distances,
-    );
+    let Scratch {
+        units,
+        clauses,
+        distances,
+        ..
+    } = scratch;
+    let list = match units.as_slice() {
+        [] => return Outcome::NeedsReview,
+        // One unit (the common case): its own list, not a copy.
+        [u] => rules
+            .unit_clauses
+            .get(*u as usize)
+            .map_or(&[][..], Vec::as_slice),
+        _ => {
+            clauses_of(rules, units.iter().copied(), clauses);
+            clauses.as_slice()
+        }
+    };
+    distances.clear();
+    distances.resize(rules.layers.len(), f64::NAN);
+    let cx = Cx::new(rules, project, Some(Site::Point(point)), units, distances);
     let mut verdict = Outcome::Satisfied;
-    for c in &scratch.clauses {
-        if let Some(clause) = rules.clauses.get(*c as usize) {
-            verdict = verdict.min(cx.clause(clause));
+    for c in list {
+        // Through the dense body index: the bodies are few and stay in cache.
+        let body = rules
+            .clause_body
+            .get(*c as usize)
+            .and_then(|b| rules.bodies.get(*b as usize));
+        if let Some(body) = body {
+            verdict = verdict.min(cx.clause(body));
+            if verdict == Outcome::Violated {
+                break;
+            }
         }
     }
     verdict
@@ -275,7 +294,7 @@ impl<'a> Screener<'a> {
 
     /// For the units of a chunk met for the first time, reads the body index and memo of each
     /// of their own clauses (the last of their ascending lists; shared clauses are already in
-    /// cache), in one loop whose reads do not depend on each other, so their cache misses
+    /// cache), in one loop whose iterations do not depend on each other, so their cache misses
     /// overlap instead of stalling [`Screener::unit`] one by one.
     fn read_ahead(&self, units: &[u32]) {
         for u in units {
@@ -308,20 +327,20 @@ impl<'a> Screener<'a> {
             return verdict;
         }
         let Scratch {
-            clauses, distances, ..
+            bodies, distances, ..
         } = &mut self.scratch;
-        clauses.clear();
+        bodies.clear();
         for u in units {
             let m = self.units.get(*u as usize).copied().unwrap_or_default();
             let run = m.start..m.start + m.len;
-            clauses.extend_from_slice(self.per_point.get(run).unwrap_or_default());
+            bodies.extend_from_slice(self.per_point.get(run).unwrap_or_default());
         }
-        if clauses.is_empty() {
+        if bodies.is_empty() {
             return verdict;
         }
         if units.len() > 1 {
-            clauses.sort_unstable();
-            clauses.dedup();
+            bodies.sort_unstable();
+            bodies.dedup();
         }
         distances.clear();
         distances.resize(self.rules.layers.len(), f64::NAN);
@@ -332,7 +351,7 @@ impl<'a> Screener<'a> {
             units,
             distances,
         );
-        for b in clauses.iter() {
+        for b in bodies.iter() {
             if let Some(body) = self.rules.bodies.get(*b as usize) {
                 verdict = verdict.min(cx.clause(body));
                 if verdict == Outcome::Violated {
@@ -499,8 +518,20 @@ impl Cx<'_> {
                 } else {
                     (Truth::True, Truth::False)
                 };
-                for spatial_pass in [false, true] {
-                    for p in parts.iter().filter(|p| is_spatial(p) == spatial_pass) {
+                let mut spatial = false;
+                for p in parts {
+                    if is_spatial(p) {
+                        spatial = true;
+                        continue;
+                    }
+                    let v = self.cond(p);
+                    acc = if is_and { acc.and(v) } else { acc.or(v) };
+                    if acc == decisive {
+                        return acc;
+                    }
+                }
+                if spatial {
+                    for p in parts.iter().filter(|p| is_spatial(p)) {
                         let v = self.cond(p);
                         acc = if is_and { acc.and(v) } else { acc.or(v) };
                         if acc == decisive {

@@ -5,7 +5,9 @@ use super::grid::GridError;
 
 /// A little-endian cursor over a byte source of known length (a slice, or a snapshot section
 /// streamed from its file), that never reads past that length nor allocates more than it
-/// holds. Arrays are read straight into their vectors, a few kilobytes at a time.
+/// holds. Arrays are converted into their vectors through a 64 KiB buffer, never through a copy
+/// of the whole section. Its errors are the index's decoding errors ([`GridError`]), for the
+/// polygons as for the grid.
 pub(crate) struct Reader<R> {
     r: R,
     /// Bytes left in the source.

@@ -183,15 +183,16 @@ impl Bits {
     fn new(n: usize) -> Self {
         Bits(vec![0; n.div_ceil(64)])
     }
-    /// Adds `i`; false when it was already there (or is out of bounds).
-    fn insert(&mut self, i: usize) -> bool {
-        match self.0.get_mut(i / 64) {
-            Some(w) if *w & (1 << (i % 64)) == 0 => {
-                *w |= 1 << (i % 64);
-                true
-            }
-            _ => false,
-        }
+    /// Adds `i`; false when it was already there. An index out of bounds is corrupt (callers
+    /// check bounds first; this keeps a missed check from skipping validation).
+    fn insert(&mut self, i: usize) -> Result<bool, GridError> {
+        let w = self
+            .0
+            .get_mut(i / 64)
+            .ok_or(GridError::Corrupt("node offset"))?;
+        let fresh = *w & (1 << (i % 64)) == 0;
+        *w |= 1 << (i % 64);
+        Ok(fresh)
     }
 }
 
@@ -230,7 +231,7 @@ pub(super) fn validate_nodes(
                 if k == 0 || k > KMAX as u32 || end > data.len() {
                     return Err(GridError::Corrupt("inner node"));
                 }
-                if seen.0.insert(off) {
+                if seen.0.insert(off)? {
                     blocks.push((off, end));
                 }
             }
@@ -238,7 +239,7 @@ pub(super) fn validate_nodes(
                 if pl >= data.len() {
                     return Err(GridError::Corrupt("leaf offset"));
                 }
-                if seen.1.insert(pl) {
+                if seen.1.insert(pl)? {
                     let mut p = pl;
                     loop {
                         let (np, more, _) = walk_group(data, p, w, n_units, lattice)?;
