@@ -202,6 +202,75 @@ fn a_snapshot_with_a_non_finite_feature_coordinate_is_refused() {
 }
 
 #[test]
+fn crafted_sections_never_panic_and_what_loads_still_evaluates() {
+    // Random flips in the rules and polygon sections with the checksum recomputed (what a
+    // crafted file can do; the grid has its own such test in tests/grid_property.rs): loading
+    // gives an error or a rule set, and checking projects against whatever loads must not
+    // panic either.
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let bytes = snapshot::to_bytes(&rs).unwrap();
+    let [rules, polygons, grid] = section_starts(&bytes);
+    let projects: Vec<_> = [
+        "02-yangtze-shore-chemical-new",
+        "12-yuhuatai-gas-pipeline",
+        "14-boundary-straddling-site",
+    ]
+    .iter()
+    .map(|name| {
+        let text = std::fs::read_to_string(format!("examples/projects/{name}.json")).unwrap();
+        parse_project(&text, &rs.schema).unwrap()
+    })
+    .collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let (mut refused, mut loaded) = (0, 0);
+    for round in 0..1000 {
+        let (from, to) = if round % 2 == 0 {
+            (rules + 8, polygons)
+        } else {
+            (polygons + 8, grid)
+        };
+        let mut b = bytes.clone();
+        for _ in 0..=next(3) {
+            let at = from + next(to - from);
+            b[at] ^= 1 << next(8);
+        }
+        match snapshot::from_bytes(&with_valid_crc(b), Path::new("x.zcs")) {
+            Err(e) => {
+                assert!(matches!(e, SnapshotError::Corrupt { .. }), "{e}");
+                refused += 1;
+            }
+            Ok(rs2) => {
+                loaded += 1;
+                let mut scratch = zonecheck::eval::screen::Scratch::default();
+                for p in &projects {
+                    let _ = evaluate(&rs2, p);
+                    let _ = zonecheck::eval::screen::screen_project(&rs2, p, &mut scratch);
+                }
+                for (lon, lat) in [(118.75, 31.75), (118.78, 32.04), (118.9, 32.1)] {
+                    let _ = zonecheck::eval::screen::screen_point(
+                        &rs2,
+                        &projects[0],
+                        lon,
+                        lat,
+                        &mut scratch,
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        refused > 0 && loaded > 0,
+        "refused {refused}, loaded {loaded}"
+    );
+}
+
+#[test]
 fn clauses_that_say_the_same_thing_share_one_body_and_keep_their_own_ids() {
     let dir = temp("bodies");
     std::fs::create_dir_all(dir.join("data")).unwrap();
