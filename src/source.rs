@@ -29,9 +29,15 @@ impl SourceFile {
     }
 
     fn line_starts(&self) -> &[usize] {
+        // A line ends at LF, CR LF or a lone CR (old Mac files), as the grammar's NEWLINE does.
         self.line_starts.get_or_init(|| {
+            let b = self.text.as_bytes();
             std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(b.iter().enumerate().filter_map(|(i, &c)| match c {
+                    b'\n' => Some(i + 1),
+                    b'\r' if b.get(i + 1) != Some(&b'\n') => Some(i + 1),
+                    _ => None,
+                }))
                 .collect()
         })
     }

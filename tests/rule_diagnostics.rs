@@ -326,6 +326,22 @@ fn a_byte_order_mark_is_accepted() {
 }
 
 #[test]
+fn a_file_with_cr_only_line_endings_is_located_by_its_lines() {
+    let b = Broken::new("cr-only");
+    let text = level("  clause T-01 空间布局约束 \"测试\"\n    when major_hazard\n    forbid\n")
+        .replace("major_hazard", "major_hazzard")
+        .replace('\n', "\r");
+    b.write("60-broken.zc", &text);
+    let out = b.render();
+    // Line 5 of the file (`when major_hazzard`), its own text on the source line.
+    assert!(
+        out.contains(&format!("--> {ROOT}/60-broken.zc:5:10")),
+        "{out}"
+    );
+    assert!(out.contains("5 |     when major_hazzard\n"), "{out}");
+}
+
+#[test]
 fn syntax_errors_in_two_files_are_both_reported() {
     let b = Broken::new("two-syntax");
     b.edit("30-nanjing.zc", "forbid", "forbidden");
