@@ -236,7 +236,7 @@ impl Sources {
                 .chars()
                 .scan(0usize, |n, c| {
                     *n += c.len_utf8();
-                    (*n <= span_len && c != '\n').then_some(c)
+                    (*n <= span_len && c != '\n' && c != '\r').then_some(c)
                 })
                 .collect();
             let carets = display_width(&covered).max(1);
