@@ -147,20 +147,35 @@ pub fn compile_rule_set(
                     && let Some(m) = measure(unit)
                     && m.factor != 1.0
                 {
-                    errors.push(
+                    let base = m.dimension.base_unit();
+                    let diagnostic = if base.is_empty() {
+                        // `%` and other dimensionless units: the base is a plain number.
                         Diagnostic::error(
                             "E-UNIT",
                             Some(f.span),
                             format!(
-                                "fact `{}` must be declared in the base unit `{}`, not `{unit}`",
-                                f.name.text,
-                                m.dimension.base_unit()
+                                "fact `{}` is a plain number: declare it as `number` without a unit, not in `{unit}`",
+                                f.name.text
+                            ),
+                        )
+                        .with_help(format!(
+                            "projects may still write \"35 {unit}\" (read as {}), and rules compare with `>= 30 {unit}`",
+                            (35.0 * m.factor * 1e9).round() / 1e9
+                        ))
+                    } else {
+                        Diagnostic::error(
+                            "E-UNIT",
+                            Some(f.span),
+                            format!(
+                                "fact `{}` must be declared in the base unit `{base}`, not `{unit}`",
+                                f.name.text
                             ),
                         )
                         .with_help(
                             "projects may still write other units of the same dimension (\"2 km\")",
-                        ),
-                    );
+                        )
+                    };
+                    errors.push(diagnostic);
                     broken_facts.insert(f.name.text.clone());
                     continue;
                 }

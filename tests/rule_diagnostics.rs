@@ -342,6 +342,20 @@ fn a_file_with_cr_only_line_endings_is_located_by_its_lines() {
 }
 
 #[test]
+fn a_fact_declared_in_percent_is_told_to_be_a_plain_number() {
+    let b = Broken::new("percent-fact");
+    b.write("60-broken.zc", "fact recycle_rate : number % \"回用率\"\n");
+    let out = b.render();
+    let block = block(
+        &out,
+        "E-UNIT",
+        "fact `recycle_rate` is a plain number: declare it as `number` without a unit, not in `%`",
+    );
+    assert!(block.contains("\"35 %\" (read as 0.35)"), "{block}");
+    assert!(!out.contains("``"), "{out}");
+}
+
+#[test]
 fn syntax_errors_in_two_files_are_both_reported() {
     let b = Broken::new("two-syntax");
     b.edit("30-nanjing.zc", "forbid", "forbidden");
