@@ -327,6 +327,23 @@ fn an_unknown_pollutant_lists_the_rule_sets() {
 }
 
 #[test]
+fn a_negative_quantity_fact_is_rejected() {
+    let errs = errors(&with(|v| {
+        v["facts"] = json!({"water_use": -5, "coal_boiler_t_h": "-2 t/h"})
+    }));
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    has(
+        &errs,
+        "facts.water_use",
+        "must not be negative: a volume per year",
+    );
+    has(&errs, "facts.coal_boiler_t_h", "must not be negative");
+    // Zero is a quantity like any other.
+    let text = with(|v| v["facts"] = json!({"water_use": 0}));
+    assert!(parse_project(&text, schema()).is_ok());
+}
+
+#[test]
 fn a_negative_total_or_offset_is_rejected_but_a_negative_increase_is_a_reduction() {
     let errs = errors(&with(|v| {
         v["emissions"] = json!({"VOCs": {"total": -1, "increase": -2, "offset": -3}})

@@ -609,9 +609,15 @@ fn parse_facts(
             continue;
         }
         let value = match &def.ty {
-            FactType::Number { dimension, unit } => {
-                as_quantity(v, *dimension, unit).map(FactValue::Number)
-            }
+            FactType::Number { dimension, unit } => match as_quantity(v, *dimension, unit) {
+                // A quantity with a unit (a length, a water use, a capacity…) cannot be below
+                // zero; a plain number may (a change, a difference).
+                Ok(x) if x < 0.0 && *dimension != Dimension::Scalar => Err(format!(
+                    "must not be negative: {} cannot be below zero",
+                    dimension.describe()
+                )),
+                other => other.map(FactValue::Number),
+            },
             FactType::Bool => as_bool(v)
                 .map(FactValue::Bool)
                 .ok_or_else(|| format!("must be true or false, found {}", type_name(v))),
