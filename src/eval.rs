@@ -460,14 +460,14 @@ fn evaluate_clause(
     let trigger = applies.as_ref().map_or(Truth::True, |e| e.value);
     let mut missing: Vec<String> = Vec::new();
     let mut uncertain: Vec<String> = Vec::new();
-    if let Some(e) = &applies {
+    if let Some(e) = applies {
         if trigger == Truth::Unknown {
             missing.extend(e.missing());
             uncertain.extend(e.uncertain());
         }
         evidence.push(ClauseEvidence {
             role: EvidenceRole::Applies,
-            evidence: e.clone(),
+            evidence: e,
         });
     }
 
