@@ -192,7 +192,7 @@ impl Env<'_> {
                 if *negated {
                     CondKind::Not(Box::new(Cond {
                         kind: inner,
-                        text: text.clone(),
+                        text: text.clone().into(),
                         span: e.span,
                     }))
                 } else {
@@ -238,7 +238,7 @@ impl Env<'_> {
         };
         Ok(Cond {
             kind,
-            text,
+            text: text.into(),
             span: e.span,
         })
     }
@@ -334,7 +334,7 @@ impl Env<'_> {
         };
         Ok(Cond {
             kind,
-            text: self.text(e.span),
+            text: self.text(e.span).into(),
             span: e.span,
         })
     }
@@ -512,7 +512,7 @@ impl Env<'_> {
                     fact: id,
                     values: vec![r.text.clone()],
                 },
-                text: text.clone(),
+                text: text.clone().into(),
                 span: e.span,
             };
             return Ok(if op == CmpOp::Eq {
@@ -520,7 +520,7 @@ impl Env<'_> {
             } else {
                 Cond {
                     kind: CondKind::Not(Box::new(is_in)),
-                    text,
+                    text: text.into(),
                     span: e.span,
                 }
             });
@@ -531,7 +531,7 @@ impl Env<'_> {
         unify(&mut l, &mut r, e.span, &text, errors)?;
         Ok(Cond {
             kind: CondKind::Compare { lhs: l, op, rhs: r },
-            text,
+            text: text.into(),
             span: e.span,
         })
     }

@@ -246,11 +246,12 @@ pub enum NumKind {
     Arith(Box<Num>, ArithOp, Box<Num>),
 }
 
-/// A condition, typed, with its source text for evidence.
+/// A condition, typed, with its source text for evidence (shared with every report that quotes
+/// it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cond {
     pub kind: CondKind,
-    pub text: String,
+    pub text: Arc<str>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -37,7 +37,8 @@ pub struct Observation {
 /// The evaluation of one condition: its text, its value, the values it read, and its parts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evidence {
-    pub condition: String,
+    /// The condition's source text (shared with the compiled condition).
+    pub condition: std::sync::Arc<str>,
     pub value: Truth,
     /// Did this part decide its parent's value? (For `A and B` false, the false parts did.)
     pub decisive: bool,
