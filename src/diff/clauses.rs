@@ -399,8 +399,18 @@ pub fn compare_clauses(old: &RuleSet, a: &Clause, new: &RuleSet, b: &Clause) -> 
     }
     match (&a.when, &b.when) {
         (Some(x), Some(y)) => cmp.cond(x, y, 1),
-        (Some(x), None) => cmp.push(ChangeKind::Condition, x.text.to_string(), "(always)".into(), 1),
-        (None, Some(y)) => cmp.push(ChangeKind::Condition, "(always)".into(), y.text.to_string(), -1),
+        (Some(x), None) => cmp.push(
+            ChangeKind::Condition,
+            x.text.to_string(),
+            "(always)".into(),
+            1,
+        ),
+        (None, Some(y)) => cmp.push(
+            ChangeKind::Condition,
+            "(always)".into(),
+            y.text.to_string(),
+            -1,
+        ),
         (None, None) => {}
     }
     match (&a.effect, &b.effect) {
@@ -481,7 +491,12 @@ impl Comparer<'_> {
 
     fn structural(&mut self, a: &Cond, b: &Cond) {
         if canon_cond(a, self.old) != canon_cond(b, self.new) {
-            self.push(ChangeKind::Structure, a.text.to_string(), b.text.to_string(), 0);
+            self.push(
+                ChangeKind::Structure,
+                a.text.to_string(),
+                b.text.to_string(),
+                0,
+            );
         }
     }
 
@@ -515,7 +530,12 @@ impl Comparer<'_> {
                     && self.num(r1, r2, pol * rs, distance, false);
                 if !ok {
                     self.items.truncate(before);
-                    self.push(ChangeKind::Structure, a.text.to_string(), b.text.to_string(), 0);
+                    self.push(
+                        ChangeKind::Structure,
+                        a.text.to_string(),
+                        b.text.to_string(),
+                        0,
+                    );
                 }
                 // Show the whole comparison: `2` → `1.5` alone does not say of what.
                 for it in self.items.iter_mut().skip(before) {
