@@ -378,8 +378,9 @@ fn check_header(header: &[u8], path: &Path) -> Result<(u64, u32), SnapshotError>
         path: path.to_path_buf(),
         what: "the header is incomplete".into(),
     };
-    let mut h = Cursor::new(header.get(8..).unwrap_or(&[]));
-    let version = h.u32().ok_or_else(truncated)?;
+    let fields = header.get(8..).unwrap_or(&[]);
+    let mut h = Reader::new(fields, fields.len());
+    let version = h.u32().map_err(|_| truncated())?;
     if version != FORMAT_VERSION {
         return Err(SnapshotError::Version {
             path: path.to_path_buf(),
@@ -387,10 +388,10 @@ fn check_header(header: &[u8], path: &Path) -> Result<(u64, u32), SnapshotError>
             expected: FORMAT_VERSION,
         });
     }
-    let _reserved = h.u32().ok_or_else(truncated)?;
-    let body_len = h.u64().ok_or_else(truncated)?;
-    let crc = h.u32().ok_or_else(truncated)?;
-    let _reserved = h.u32().ok_or_else(truncated)?;
+    let _reserved = h.u32().map_err(|_| truncated())?;
+    let body_len = h.u64().map_err(|_| truncated())?;
+    let crc = h.u32().map_err(|_| truncated())?;
+    let _reserved = h.u32().map_err(|_| truncated())?;
     Ok((body_len, crc))
 }
 
@@ -537,37 +538,4 @@ fn assemble(
         content_hash: meta.content_hash,
         hints: meta.hints,
     })
-}
-
-/// A bounds-checked little-endian cursor.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Cursor<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Cursor { bytes }
-    }
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if n > self.bytes.len() {
-            return None;
-        }
-        let (head, tail) = self.bytes.split_at(n);
-        self.bytes = tail;
-        Some(head)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        let b = self.take(4)?;
-        Some(u32::from_le_bytes([
-            *b.first()?,
-            *b.get(1)?,
-            *b.get(2)?,
-            *b.get(3)?,
-        ]))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        let lo = u64::from(self.u32()?);
-        let hi = u64::from(self.u32()?);
-        Some(lo | (hi << 32))
-    }
 }
