@@ -8,6 +8,7 @@
 pub mod expr;
 pub mod industry;
 pub mod layers;
+pub mod program;
 pub mod quantity;
 pub mod ruleset;
 pub mod scope;
@@ -498,8 +499,10 @@ pub fn compile_rule_set(
     let unit_refs: Vec<&geo::MultiPolygon<f64>> = unit_geoms.iter().collect();
     let layer_refs: Vec<&FeatureLayer> = layers.iter().map(|l| &l.index).collect();
     let hints = crate::index::SpatialHints::compute(&unit_refs, &layer_refs, probes);
+    let programs = program::Programs::build(&bodies, &schema, &hints);
     let mut rule_set = RuleSet {
         hints,
+        programs,
         header,
         schema,
         levels,

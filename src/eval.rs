@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::compile::program::EffectKind;
 use crate::compile::quantity::{Dimension, format_value};
 use crate::compile::{Clause, ClauseDimension, Effect, RuleSet, UnitType};
 use crate::index::Touch;
@@ -522,7 +523,9 @@ fn evaluate_clause(
         }
     };
 
-    if logic::exemptions_matter(&clause.effect, outcome) && !clause.exemptions.is_empty() {
+    if logic::exemptions_matter(EffectKind::of(&clause.effect), outcome)
+        && !clause.exemptions.is_empty()
+    {
         let mut tally = logic::Exemptions::default();
         let mut review_reason: Option<String> = None;
         for x in &clause.exemptions {

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use geo::Geometry;
 use serde::{Deserialize, Serialize};
 
+use crate::compile::program::Programs;
 use crate::compile::{Clause, ClauseBody, Header, Layer, Level, RuleSet, Schema, UnitInfo};
 use crate::index::grid::UnitGrid;
 use crate::index::polygons::UnitPolygons;
@@ -524,7 +525,9 @@ fn assemble(
     {
         return Err(corrupt("unit counts of the sections disagree".into()));
     }
+    let programs = Programs::build(&rules.bodies, &meta.schema, &meta.hints);
     Ok(RuleSet {
+        programs,
         header: meta.header,
         schema: meta.schema,
         levels: meta.levels,

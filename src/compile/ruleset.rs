@@ -444,6 +444,9 @@ pub struct RuleSet {
     pub content_hash: String,
     /// Per unit, the distance thresholds that cannot be reached from it (screening shortcut).
     pub hints: SpatialHints,
+    /// The bodies compiled for screening (derived from `bodies`, `schema` and `hints` whenever a
+    /// rule set is compiled or loaded; not part of the content hash or the snapshot).
+    pub programs: super::program::Programs,
 }
 
 impl Num {

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::compile::program::EffectKind;
 use crate::compile::{Cond, Effect};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -98,11 +99,27 @@ impl Outcome {
 
 /// The outcome of a clause's effect given its `when` value. `requirement` evaluates the
 /// condition of a `require`/`limit` clause; it is called only when it can matter (the `when` is
-/// not false). Shared by the report path and the screening path, which must agree.
+/// not false). The report path's form of [`kind_outcome`].
 pub fn effect_outcome(
     effect: &Effect,
     trigger: Truth,
     requirement: impl FnOnce(&Cond) -> Truth,
+) -> Outcome {
+    match effect {
+        Effect::Require(c) | Effect::Limit(c) => {
+            kind_outcome(EffectKind::Require, trigger, || requirement(c))
+        }
+        other => kind_outcome(EffectKind::of(other), trigger, || Truth::Unknown),
+    }
+}
+
+/// The outcome of an effect of kind `effect` given its `when` value; `requirement` is called
+/// only for `require`/`limit` when the `when` is not false. Shared by the report path and the
+/// screening path, which must agree.
+pub fn kind_outcome(
+    effect: EffectKind,
+    trigger: Truth,
+    requirement: impl FnOnce() -> Truth,
 ) -> Outcome {
     let decided = |t: Truth| match t {
         Truth::True => Outcome::Satisfied,
@@ -110,17 +127,17 @@ pub fn effect_outcome(
         Truth::Unknown => Outcome::NeedsReview,
     };
     match effect {
-        Effect::Forbid => decided(trigger.negate()),
+        EffectKind::Forbid => decided(trigger.negate()),
         _ if trigger == Truth::False => Outcome::Satisfied,
-        Effect::Require(c) | Effect::Limit(c) => decided(trigger.implies(requirement(c))),
-        Effect::Review(_) => Outcome::NeedsReview,
+        EffectKind::Require => decided(trigger.implies(requirement())),
+        EffectKind::Review => Outcome::NeedsReview,
     }
 }
 
 /// Whether a clause's exemptions are consulted: only when it would not be satisfied, and never
 /// for review clauses (an exemption cannot settle what only a person can judge).
-pub fn exemptions_matter(effect: &Effect, outcome: Outcome) -> bool {
-    outcome != Outcome::Satisfied && !matches!(effect, Effect::Review(_))
+pub fn exemptions_matter(effect: EffectKind, outcome: Outcome) -> bool {
+    outcome != Outcome::Satisfied && effect != EffectKind::Review
 }
 
 /// What a clause's `unless` exemptions came to.

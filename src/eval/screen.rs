@@ -12,15 +12,14 @@
 
 use geo::{Coord, Geometry, Point};
 
+mod cx;
 mod site;
+use cx::{Cx, Facts};
 pub use site::{SiteScreen, screen_project};
 
-use super::logic::{Exemptions, Outcome, Truth, effect_outcome, exemptions_matter};
-use super::project::{FactValue, Project};
-use crate::compile::industry::covers;
-use crate::compile::{ClauseBody, Cond, CondKind, Num, NumKind, RuleSet};
-use crate::index::measure::widen_by_metres;
-use crate::syntax::ast::CmpOp;
+use super::logic::Outcome;
+use super::project::Project;
+use crate::compile::RuleSet;
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
 #[derive(Debug, Default)]
@@ -32,6 +31,8 @@ pub struct Scratch {
     bodies: Vec<u32>,
     /// Per layer, the distance from the current point once measured (NaN: not yet).
     distances: Vec<f64>,
+    /// The project's facts as the clause programs read them.
+    facts: Facts,
 }
 
 /// Where a screened project is.
@@ -63,33 +64,6 @@ impl Site<'_> {
     }
 }
 
-struct Cx<'a> {
-    rules: &'a RuleSet,
-    project: &'a Project,
-    /// Where the project is; `None` when deciding what can be decided for a point without
-    /// knowing which (a [`Screener`]'s memo): then a measurement sets `needed_point` and reads
-    /// as unknown, and the site has no area (as a point has none).
-    site: Option<Site<'a>>,
-    /// The units the site lies in (for the hints); empty when none may be assumed.
-    units: &'a [u32],
-    distances: std::cell::RefCell<&'a mut Vec<f64>>,
-    needed_point: std::cell::Cell<bool>,
-    /// The site's area was read (without a site: taken as a point's, none).
-    read_area: std::cell::Cell<bool>,
-}
-
-/// Does deciding this condition (at its top level) measure geometry? Spatial parts of `and`/`or`
-/// are evaluated last, so that a cheap false (for `and`) or true (for `or`) spares them; Kleene
-/// logic does not depend on the order.
-fn is_spatial(c: &Cond) -> bool {
-    match &c.kind {
-        CondKind::Within(_) | CondKind::Intersects(_) => true,
-        CondKind::Compare { lhs, rhs, .. } => lhs.reads_distance() || rhs.reads_distance(),
-        CondKind::Not(inner) => is_spatial(inner),
-        _ => false,
-    }
-}
-
 /// The verdict for `project`'s facts at the point `(lon, lat)` (the project's own location is
 /// ignored): violated, needs review or satisfied, exactly as [`super::evaluate`] would give for
 /// the same project placed at that point.
@@ -108,11 +82,12 @@ pub fn screen_point(
     }
     scratch.units.clear();
     rules.locate_point(lon, lat, &mut scratch.units);
+    scratch.facts.reset(&rules.programs);
     screen_located(rules, project, Coord { x: lon, y: lat }, scratch)
 }
 
 /// [`screen_point`] for a project without a declared accuracy, the point already located:
-/// `scratch.units` holds the units it lies in.
+/// `scratch.units` holds the units it lies in, `scratch.facts` has been reset for `project`.
 fn screen_located(
     rules: &RuleSet,
     project: &Project,
@@ -123,6 +98,7 @@ fn screen_located(
         units,
         clauses,
         distances,
+        facts,
         ..
     } = scratch;
     let list = match units.as_slice() {
@@ -139,16 +115,20 @@ fn screen_located(
     };
     distances.clear();
     distances.resize(rules.layers.len(), f64::NAN);
-    let cx = Cx::new(rules, project, Some(Site::Point(point)), units, distances);
+    let mut cx = Cx::new(
+        rules,
+        project,
+        Some(Site::Point(point)),
+        units,
+        distances,
+        facts,
+    );
     let mut verdict = Outcome::Satisfied;
     for c in list {
-        // Through the dense body index: the bodies are few and stay in cache.
-        let body = rules
-            .clause_body
-            .get(*c as usize)
-            .and_then(|b| rules.bodies.get(*b as usize));
-        if let Some(body) = body {
-            verdict = verdict.min(cx.clause(body));
+        // Through the dense body index: the bodies' programs are few and stay in cache.
+        let outcome = rules.clause_body.get(*c as usize).and_then(|b| cx.body(*b));
+        if let Some(outcome) = outcome {
+            verdict = verdict.min(outcome);
             if verdict == Outcome::Violated {
                 break;
             }
@@ -243,6 +223,8 @@ pub struct Screener<'a> {
 
 impl<'a> Screener<'a> {
     pub fn new(rules: &'a RuleSet, project: &'a Project) -> Self {
+        let mut scratch = Scratch::default();
+        scratch.facts.reset(&rules.programs);
         Screener {
             rules,
             project,
@@ -250,7 +232,7 @@ impl<'a> Screener<'a> {
             located: Vec::new(),
             units: vec![UnitMemo::default(); rules.units.len()],
             per_point: Vec::new(),
-            scratch: Scratch::default(),
+            scratch,
         }
     }
 
@@ -327,7 +309,10 @@ impl<'a> Screener<'a> {
             return verdict;
         }
         let Scratch {
-            bodies, distances, ..
+            bodies,
+            distances,
+            facts,
+            ..
         } = &mut self.scratch;
         bodies.clear();
         for u in units {
@@ -344,16 +329,17 @@ impl<'a> Screener<'a> {
         }
         distances.clear();
         distances.resize(self.rules.layers.len(), f64::NAN);
-        let cx = Cx::new(
+        let mut cx = Cx::new(
             self.rules,
             self.project,
             Some(Site::Point(point)),
             units,
             distances,
+            facts,
         );
         for b in bodies.iter() {
-            if let Some(body) = self.rules.bodies.get(*b as usize) {
-                verdict = verdict.min(cx.clause(body));
+            if let Some(outcome) = cx.body(*b) {
+                verdict = verdict.min(outcome);
                 if verdict == Outcome::Violated {
                     break;
                 }
@@ -417,9 +403,17 @@ impl<'a> Screener<'a> {
             return ClauseMemo::Unseen;
         };
         let mut none = Vec::new();
-        let cx = Cx::new(self.rules, self.project, None, &[], &mut none);
-        let outcome = cx.clause(clause);
-        let memo = if cx.needed_point.get() {
+        let mut cx = Cx::new(
+            self.rules,
+            self.project,
+            None,
+            &[],
+            &mut none,
+            &mut self.scratch.facts,
+        );
+        let outcome = cx.body(b).unwrap_or(Outcome::NeedsReview);
+        let (needed_point, read_area) = (cx.needed_point, cx.read_area);
+        let memo = if needed_point {
             // The hints this clause can consult: its answer in a unit depends only on which of
             // them hold there.
             let hints = &self.rules.hints;
@@ -439,7 +433,7 @@ impl<'a> Screener<'a> {
                 seen: Vec::new(),
             });
             ClauseMemo::Located(slot)
-        } else if cx.read_area.get() {
+        } else if read_area {
             ClauseMemo::DecidedAtPoints(outcome)
         } else {
             ClauseMemo::Decided(outcome)
@@ -459,246 +453,20 @@ impl<'a> Screener<'a> {
         if let Some((_, o, area)) = entry.seen.iter().find(|(k, ..)| *k == key) {
             return o.map(|o| (o, *area));
         }
-        let clause = self.rules.bodies.get(b as usize)?;
         let here = [u];
         let mut none = Vec::new();
-        let cx = Cx::new(self.rules, self.project, None, &here, &mut none);
-        let outcome = cx.clause(clause);
-        let answer = (!cx.needed_point.get()).then_some(outcome);
-        let area = cx.read_area.get();
+        let mut cx = Cx::new(
+            self.rules,
+            self.project,
+            None,
+            &here,
+            &mut none,
+            &mut self.scratch.facts,
+        );
+        let outcome = cx.body(b)?;
+        let answer = (!cx.needed_point).then_some(outcome);
+        let area = cx.read_area;
         entry.seen.push((key, answer, area));
         answer.map(|o| (o, area))
-    }
-}
-
-impl<'a> Cx<'a> {
-    fn new(
-        rules: &'a RuleSet,
-        project: &'a Project,
-        site: Option<Site<'a>>,
-        units: &'a [u32],
-        distances: &'a mut Vec<f64>,
-    ) -> Self {
-        Cx {
-            rules,
-            project,
-            site,
-            units,
-            distances: std::cell::RefCell::new(distances),
-            needed_point: std::cell::Cell::new(false),
-            read_area: std::cell::Cell::new(false),
-        }
-    }
-}
-
-impl Cx<'_> {
-    fn clause(&self, clause: &ClauseBody) -> Outcome {
-        let trigger = clause.when.as_ref().map_or(Truth::True, |w| self.cond(w));
-        let outcome = effect_outcome(&clause.effect, trigger, |c| self.cond(c));
-        if !exemptions_matter(&clause.effect, outcome) || clause.exemptions.is_empty() {
-            return outcome;
-        }
-        let mut exemptions = Exemptions::default();
-        for x in &clause.exemptions {
-            exemptions.add(self.cond(&x.condition), x.review.is_some());
-        }
-        exemptions.outcome(outcome)
-    }
-
-    fn fact(&self, id: u32) -> Option<&FactValue> {
-        self.project.fact(id)
-    }
-
-    fn cond(&self, c: &Cond) -> Truth {
-        match &c.kind {
-            CondKind::And(parts) | CondKind::Or(parts) => {
-                let is_and = matches!(c.kind, CondKind::And(_));
-                let (decisive, mut acc) = if is_and {
-                    (Truth::False, Truth::True)
-                } else {
-                    (Truth::True, Truth::False)
-                };
-                let mut spatial = false;
-                for p in parts {
-                    if is_spatial(p) {
-                        spatial = true;
-                        continue;
-                    }
-                    let v = self.cond(p);
-                    acc = if is_and { acc.and(v) } else { acc.or(v) };
-                    if acc == decisive {
-                        return acc;
-                    }
-                }
-                if spatial {
-                    for p in parts.iter().filter(|p| is_spatial(p)) {
-                        let v = self.cond(p);
-                        acc = if is_and { acc.and(v) } else { acc.or(v) };
-                        if acc == decisive {
-                            return acc;
-                        }
-                    }
-                }
-                acc
-            }
-            CondKind::Not(inner) => self.cond(inner).negate(),
-            CondKind::Const(b) => Truth::from_bool(*b),
-            CondKind::BoolFact(id) => match self.fact(*id) {
-                Some(FactValue::Bool(b)) => Truth::from_bool(*b),
-                _ => Truth::Unknown,
-            },
-            CondKind::EnumIn { fact, values } => match self.fact(*fact) {
-                Some(FactValue::Enum(s)) => Truth::from_bool(values.contains(s)),
-                _ => Truth::Unknown,
-            },
-            CondKind::SetAny { fact, values } => match self.fact(*fact) {
-                Some(FactValue::Set(have)) => {
-                    Truth::from_bool(have.iter().any(|h| values.contains(h)))
-                }
-                _ => Truth::Unknown,
-            },
-            CondKind::SetContains { fact, value } => match self.fact(*fact) {
-                Some(FactValue::Set(have)) => Truth::from_bool(have.contains(value)),
-                _ => Truth::Unknown,
-            },
-            CondKind::IndustryIn { prefixes, .. } => {
-                let codes = self.project.industry_codes();
-                if codes.is_empty() {
-                    Truth::Unknown
-                } else {
-                    Truth::from_bool(
-                        codes
-                            .iter()
-                            .any(|code| prefixes.iter().any(|p| covers(p, code))),
-                    )
-                }
-            }
-            CondKind::KnownFact(id) => Truth::from_bool(self.fact(*id).is_some()),
-            CondKind::KnownPollutant(p) => Truth::from_bool(
-                self.project
-                    .emissions
-                    .get(*p as usize)
-                    .is_some_and(Option::is_some),
-            ),
-            CondKind::Within(layer) | CondKind::Intersects(layer) => {
-                if self.far_from(*layer, 0.0) {
-                    return Truth::False;
-                }
-                let Some(site) = self.site else {
-                    self.needed_point.set(true);
-                    return Truth::Unknown;
-                };
-                let Some(l) = self.rules.layers.get(*layer as usize) else {
-                    return Truth::False;
-                };
-                let hit = match site {
-                    // For a point, lying within a feature and touching it are the same question.
-                    Site::Point(p) => l.index.intersects(&Geometry::Point(Point(p))),
-                    Site::Shape { geometry, .. } if matches!(c.kind, CondKind::Within(_)) => {
-                        l.index.covering(geometry)
-                    }
-                    Site::Shape { geometry, .. } => l.index.intersects(geometry),
-                };
-                Truth::from_bool(hit.is_some())
-            }
-            CondKind::Compare { lhs, op, rhs } => {
-                if let Some((layer, t)) = c.distance_probe()
-                    && self.far_from(layer, t)
-                {
-                    // The point is farther than `t`: distance > t.
-                    let distance_left = matches!(lhs.kind, NumKind::Distance(_));
-                    let holds = match (op, distance_left) {
-                        (CmpOp::Gt | CmpOp::Ge | CmpOp::Ne, _) if distance_left => true,
-                        (CmpOp::Lt | CmpOp::Le | CmpOp::Ne, false) => true,
-                        _ => false,
-                    };
-                    return Truth::from_bool(holds);
-                }
-                match (self.num(lhs), self.num(rhs)) {
-                    (Some(a), Some(b)) => Truth::from_bool(op.holds(a, b)),
-                    _ => Truth::Unknown,
-                }
-            }
-        }
-    }
-
-    /// Is the point provably farther than `t` metres from every feature of `layer`, without
-    /// measuring? Either the hints say so for every unit the point lies in, or no feature's
-    /// bounding box comes within `t` of the point (widened conservatively, as the hints are).
-    /// A distance already measured for this point is left to decide instead.
-    fn far_from(&self, layer: u32, t: f64) -> bool {
-        let hints = &self.rules.hints;
-        if let Some(p) = hints.probe(layer, t)
-            && hints.all_far(self.units, p)
-        {
-            return true;
-        }
-        let Some(site) = self.site else {
-            return false;
-        };
-        let measured = self
-            .distances
-            .borrow()
-            .get(layer as usize)
-            .is_some_and(|d| !d.is_nan());
-        if measured || !(t.is_finite() && t >= 0.0) {
-            return false;
-        }
-        let Some(l) = self.rules.layers.get(layer as usize) else {
-            return false;
-        };
-        let (lo, hi) = site.bbox();
-        let (min, max) = widen_by_metres(lo, hi, t * 1.01 + 1.0);
-        !l.index.any_box_in(min, max)
-    }
-
-    fn num(&self, n: &Num) -> Option<f64> {
-        match &n.kind {
-            NumKind::Const(v) => Some(*v),
-            NumKind::Fact(id) => match self.fact(*id) {
-                Some(FactValue::Number(x)) => Some(*x),
-                _ => None,
-            },
-            NumKind::Emission { pollutant, figure } => self.project.emission(*pollutant, *figure),
-            NumKind::Distance(layer) => {
-                let cached = self
-                    .distances
-                    .borrow()
-                    .get(*layer as usize)
-                    .copied()
-                    .filter(|d| !d.is_nan());
-                if cached.is_some() {
-                    return cached;
-                }
-                let Some(site) = self.site else {
-                    self.needed_point.set(true);
-                    return None;
-                };
-                let d = self
-                    .rules
-                    .layers
-                    .get(*layer as usize)
-                    .and_then(|l| l.index.nearest(&site.geometry()))
-                    .map(|f| f.distance_m);
-                if let (Some(d), Some(slot)) =
-                    (d, self.distances.borrow_mut().get_mut(*layer as usize))
-                {
-                    *slot = d;
-                }
-                d
-            }
-            // A point has no site area (nor has the memo's unknown point).
-            NumKind::SiteArea => {
-                self.read_area.set(true);
-                match self.site {
-                    Some(Site::Shape { area, .. }) => area,
-                    _ => None,
-                }
-            }
-            NumKind::Arith(a, op, b) => {
-                let (a, b) = (self.num(a)?, self.num(b)?);
-                op.apply(a, b)
-            }
-        }
     }
 }

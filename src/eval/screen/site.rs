@@ -36,6 +36,7 @@ pub struct SiteScreen {
 /// declared positional accuracy, and other geometry kinds, take the report path
 /// ([`crate::eval::evaluate`]).
 pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch) -> SiteScreen {
+    scratch.facts.reset(&rules.programs);
     let g = &project.location;
     if let Geometry::Point(p) = g {
         scratch.units.clear();
@@ -69,17 +70,19 @@ pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch)
     let hinted: Vec<u32> = shape.proven.into_iter().collect();
     scratch.distances.clear();
     scratch.distances.resize(rules.layers.len(), f64::NAN);
-    let cx = Cx::new(
+    let mut cx = Cx::new(
         rules,
         project,
         Some(shape.site()),
         &hinted,
         &mut scratch.distances,
+        &mut scratch.facts,
     );
     let mut verdict = shape.base_verdict();
     for c in &clauses {
-        if let Some(clause) = rules.clauses.get(*c as usize) {
-            verdict = verdict.min(cx.clause(clause));
+        let outcome = rules.clause_body.get(*c as usize).and_then(|b| cx.body(*b));
+        if let Some(outcome) = outcome {
+            verdict = verdict.min(outcome);
         }
     }
     scratch.clauses = clauses;
@@ -246,11 +249,18 @@ impl Screener<'_> {
             let outcome = match known {
                 Some(o) => o,
                 None => {
-                    let Some(clause) = rules.bodies.get(b as usize) else {
+                    let mut cx = Cx::new(
+                        rules,
+                        project,
+                        Some(shape.site()),
+                        &hinted,
+                        &mut distances,
+                        &mut self.scratch.facts,
+                    );
+                    let Some(outcome) = cx.body(b) else {
                         continue;
                     };
-                    let cx = Cx::new(rules, project, Some(shape.site()), &hinted, &mut distances);
-                    cx.clause(clause)
+                    outcome
                 }
             };
             verdict = verdict.min(outcome);

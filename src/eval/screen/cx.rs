@@ -1,0 +1,427 @@
+//! The screening interpreter: runs a clause body's [`Programs`] entry for one project at one
+//! site (or, for a [`super::Screener`]'s memo, at no site yet) and gives its outcome, with no
+//! evidence and nothing allocated per clause. It must agree with the report path
+//! ([`crate::eval::condition`]); tests/screening.rs checks it.
+
+use geo::{Geometry, Point};
+
+use super::Site;
+use crate::compile::RuleSet;
+use crate::compile::program::{BodyProgram, NONE, Op, Probe, Programs, pack};
+use crate::eval::logic::{Exemptions, Outcome, Truth, exemptions_matter, kind_outcome};
+use crate::eval::project::{FactValue, Project};
+use crate::index::measure::widen_by_metres;
+use crate::syntax::ast::CmpOp;
+
+/// Per-fact state in [`Facts`]: not looked up yet.
+const UNSET: u32 = u32::MAX;
+/// The fact is not stated (or not of the kind the rule reads).
+const UNKNOWN: u32 = u32::MAX - 1;
+/// An enum value no rule names and the declaration does not list.
+const ABSENT: u32 = u32::MAX - 2;
+/// A set fact's bit set is in [`Facts::words`].
+const READY: u32 = 0;
+
+/// The project's industry codes as the programs read them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Codes {
+    #[default]
+    Unset,
+    /// No codes: industry conditions are unknown.
+    None,
+    /// In [`Facts::codes`], packed.
+    Packed,
+    /// A code too long to pack: compared as text.
+    Text,
+}
+
+/// What has been looked up of one project's facts for the programs: enum values as indices in
+/// their fact's table, set facts as bit sets, industry codes packed. Looked up on first use and
+/// kept until [`Facts::reset`], which must be called whenever the project changes.
+#[derive(Debug, Default)]
+pub(super) struct Facts {
+    /// Per fact id: [`UNSET`], [`UNKNOWN`], an enum fact's value index or [`ABSENT`], or
+    /// [`READY`] for a set fact.
+    state: Vec<u32>,
+    /// Set facts' bit sets, at their table's `at`.
+    words: Vec<u64>,
+    codes: Vec<u64>,
+    codes_state: Codes,
+}
+
+impl Facts {
+    /// Forgets the previous project's facts.
+    pub(super) fn reset(&mut self, programs: &Programs) {
+        self.state.clear();
+        self.state.resize(programs.values.len(), UNSET);
+        self.codes_state = Codes::Unset;
+    }
+}
+
+pub(super) struct Cx<'a> {
+    rules: &'a RuleSet,
+    programs: &'a Programs,
+    project: &'a Project,
+    /// Where the project is; `None` when deciding what can be decided for a point without
+    /// knowing which (a [`super::Screener`]'s memo): then a measurement sets `needed_point` and
+    /// reads as unknown, and the site has no area (as a point has none).
+    site: Option<Site<'a>>,
+    /// The units the site lies in (for the hints); empty when none may be assumed.
+    units: &'a [u32],
+    /// Per layer, the distance from the site once measured (NaN: not yet).
+    distances: &'a mut Vec<f64>,
+    facts: &'a mut Facts,
+    /// A measurement was needed without a site.
+    pub needed_point: bool,
+    /// The site's area was read (without a site: taken as a point's, none).
+    pub read_area: bool,
+}
+
+impl<'a> Cx<'a> {
+    /// `facts` must have been reset for `project` (or already hold its facts).
+    pub(super) fn new(
+        rules: &'a RuleSet,
+        project: &'a Project,
+        site: Option<Site<'a>>,
+        units: &'a [u32],
+        distances: &'a mut Vec<f64>,
+        facts: &'a mut Facts,
+    ) -> Self {
+        Cx {
+            rules,
+            programs: &rules.programs,
+            project,
+            site,
+            units,
+            distances,
+            facts,
+            needed_point: false,
+            read_area: false,
+        }
+    }
+
+    /// The outcome of clause body `b` (its `when`, effect and exemptions); `None` when the rule
+    /// set has no such body.
+    pub(super) fn body(&mut self, b: u32) -> Option<Outcome> {
+        let programs = self.programs;
+        programs.bodies.get(b as usize).map(|p| self.clause(p))
+    }
+
+    fn clause(&mut self, p: &BodyProgram) -> Outcome {
+        let trigger = if p.when == NONE {
+            Truth::True
+        } else {
+            self.cond(p.when)
+        };
+        let outcome = kind_outcome(p.effect, trigger, || self.cond(p.requirement));
+        if !exemptions_matter(p.effect, outcome) || p.exemptions_len == 0 {
+            return outcome;
+        }
+        let programs = self.programs;
+        let start = p.exemptions_start as usize;
+        let list = programs
+            .exemptions
+            .get(start..start + p.exemptions_len as usize)
+            .unwrap_or_default();
+        let mut exemptions = Exemptions::default();
+        for &(node, review) in list {
+            exemptions.add(self.cond(node), review);
+        }
+        exemptions.outcome(outcome)
+    }
+
+    fn cond(&mut self, at: u32) -> Truth {
+        let programs = self.programs;
+        let Some(&op) = programs.ops.get(at as usize) else {
+            return Truth::Unknown;
+        };
+        match op {
+            Op::And { end } | Op::Or { end } => {
+                let is_and = matches!(op, Op::And { .. });
+                let (decisive, mut acc) = if is_and {
+                    (Truth::False, Truth::True)
+                } else {
+                    (Truth::True, Truth::False)
+                };
+                let mut part = at + 1;
+                while part < end {
+                    let v = self.cond(part);
+                    acc = if is_and { acc.and(v) } else { acc.or(v) };
+                    if acc == decisive {
+                        return acc;
+                    }
+                    part = programs.ops.get(part as usize).map_or(end, |o| o.end(part));
+                }
+                acc
+            }
+            Op::Not { .. } => self.cond(at + 1).negate(),
+            Op::Const(b) => Truth::from_bool(b),
+            Op::BoolFact(id) => match self.project.fact(id) {
+                Some(FactValue::Bool(b)) => Truth::from_bool(*b),
+                _ => Truth::Unknown,
+            },
+            Op::EnumIn { fact, at } => match self.enum_value(fact) {
+                UNKNOWN => Truth::Unknown,
+                ABSENT => Truth::False,
+                i => Truth::from_bool(bit(&programs.bits, at as usize, i)),
+            },
+            Op::SetAny { fact, at } => {
+                let Some((mine, words)) = self.set_value(fact) else {
+                    return Truth::Unknown;
+                };
+                let theirs = programs
+                    .bits
+                    .get(at as usize..at as usize + words)
+                    .unwrap_or_default();
+                let mine = self.facts.words.get(mine..mine + words).unwrap_or_default();
+                Truth::from_bool(mine.iter().zip(theirs).any(|(a, b)| a & b != 0))
+            }
+            Op::SetContains { fact, value } => match self.set_value(fact) {
+                None => Truth::Unknown,
+                Some(_) if value == NONE => Truth::False,
+                Some((mine, _)) => Truth::from_bool(bit(&self.facts.words, mine, value)),
+            },
+            Op::IndustryIn { start, len } => self.industry(start as usize, len as usize),
+            Op::KnownFact(id) => Truth::from_bool(self.project.fact(id).is_some()),
+            Op::KnownPollutant(p) => Truth::from_bool(
+                self.project
+                    .emissions
+                    .get(p as usize)
+                    .is_some_and(Option::is_some),
+            ),
+            Op::Within { layer, probe } | Op::Intersects { layer, probe } => {
+                if let Some(probe) = programs.probes.get(probe as usize)
+                    && self.far_from(probe)
+                {
+                    return Truth::False;
+                }
+                let Some(site) = self.site else {
+                    self.needed_point = true;
+                    return Truth::Unknown;
+                };
+                let Some(l) = self.rules.layers.get(layer as usize) else {
+                    return Truth::False;
+                };
+                let hit = match site {
+                    // For a point, lying within a feature and touching it are the same question.
+                    Site::Point(p) => l.index.intersects(&Geometry::Point(Point(p))),
+                    Site::Shape { geometry, .. } if matches!(op, Op::Within { .. }) => {
+                        l.index.covering(geometry)
+                    }
+                    Site::Shape { geometry, .. } => l.index.intersects(geometry),
+                };
+                Truth::from_bool(hit.is_some())
+            }
+            Op::Compare { op, rhs, probe, .. } => {
+                if let Some(probe) = programs.probes.get(probe as usize)
+                    && self.far_from(probe)
+                {
+                    // The site is farther than the threshold: distance > t.
+                    let holds = match op {
+                        CmpOp::Ne => true,
+                        CmpOp::Gt | CmpOp::Ge => probe.distance_left,
+                        CmpOp::Lt | CmpOp::Le => !probe.distance_left,
+                        _ => false,
+                    };
+                    return Truth::from_bool(holds);
+                }
+                match (self.num(at + 1), self.num(rhs)) {
+                    (Some(a), Some(b)) => Truth::from_bool(op.holds(a, b)),
+                    _ => Truth::Unknown,
+                }
+            }
+            // A number where a condition belongs: not produced by compilation.
+            Op::Num(_)
+            | Op::Fact(_)
+            | Op::Emission { .. }
+            | Op::Distance(_)
+            | Op::SiteArea
+            | Op::Arith { .. } => Truth::Unknown,
+        }
+    }
+
+    /// The enum fact's value index in its table, [`ABSENT`] or [`UNKNOWN`], looked up once per
+    /// project.
+    fn enum_value(&mut self, fact: u32) -> u32 {
+        if let Some(&s) = self.facts.state.get(fact as usize)
+            && s != UNSET
+        {
+            return s;
+        }
+        let v = match self.project.fact(fact) {
+            Some(FactValue::Enum(s)) => self
+                .programs
+                .values
+                .get(fact as usize)
+                .and_then(|t| t.index(s))
+                .unwrap_or(ABSENT),
+            _ => UNKNOWN,
+        };
+        if let Some(slot) = self.facts.state.get_mut(fact as usize) {
+            *slot = v;
+        }
+        v
+    }
+
+    /// Where the set fact's bit set starts in [`Facts::words`] and its length in words, built
+    /// once per project; `None` when the fact is not stated as a set.
+    fn set_value(&mut self, fact: u32) -> Option<(usize, usize)> {
+        let table = self.programs.values.get(fact as usize)?;
+        let (at, words) = (table.at as usize, table.words as usize);
+        let state = self
+            .facts
+            .state
+            .get(fact as usize)
+            .copied()
+            .unwrap_or(UNSET);
+        if state == READY {
+            return Some((at, words));
+        }
+        if state == UNKNOWN {
+            return None;
+        }
+        let Some(FactValue::Set(have)) = self.project.fact(fact) else {
+            if let Some(slot) = self.facts.state.get_mut(fact as usize) {
+                *slot = UNKNOWN;
+            }
+            return None;
+        };
+        let need = self.programs.set_words as usize;
+        if self.facts.words.len() < need {
+            self.facts.words.resize(need, 0);
+        }
+        let mine = self.facts.words.get_mut(at..at + words)?;
+        mine.fill(0);
+        for h in have {
+            if let Some(i) = table.index(h)
+                && let Some(w) = mine.get_mut(i as usize / 64)
+            {
+                *w |= 1 << (i % 64);
+            }
+        }
+        if let Some(slot) = self.facts.state.get_mut(fact as usize) {
+            *slot = READY;
+        }
+        Some((at, words))
+    }
+
+    /// Any of the project's industry codes under one of the prefixes `start..start + len`.
+    fn industry(&mut self, start: usize, len: usize) -> Truth {
+        let codes = self.project.industry_codes();
+        if self.facts.codes_state == Codes::Unset {
+            self.facts.codes.clear();
+            self.facts.codes_state = if codes.is_empty() {
+                Codes::None
+            } else {
+                Codes::Packed
+            };
+            for c in codes {
+                match pack(c) {
+                    Some(w) => self.facts.codes.push(w),
+                    None => self.facts.codes_state = Codes::Text,
+                }
+            }
+        }
+        let prefixes = self
+            .programs
+            .prefixes
+            .get(start..start + len)
+            .unwrap_or_default();
+        let hit = match self.facts.codes_state {
+            Codes::None | Codes::Unset => return Truth::Unknown,
+            Codes::Packed => prefixes.iter().any(|p| match p.packed {
+                Some((w, mask)) => self.facts.codes.iter().any(|c| c & mask == w),
+                None => codes.iter().any(|c| c.starts_with(&p.text)),
+            }),
+            Codes::Text => prefixes
+                .iter()
+                .any(|p| codes.iter().any(|c| c.starts_with(&p.text))),
+        };
+        Truth::from_bool(hit)
+    }
+
+    /// Is the site provably farther than the probe's threshold from every feature of its
+    /// layer, without measuring? Either the hints say so for every unit the site lies in, or no
+    /// feature's bounding box comes within the threshold of the site (widened conservatively,
+    /// as the hints are). A distance already measured for this site is left to decide instead.
+    fn far_from(&self, probe: &Probe) -> bool {
+        if let Some(p) = probe.hint
+            && self.rules.hints.all_far(self.units, p)
+        {
+            return true;
+        }
+        let Some(site) = self.site else {
+            return false;
+        };
+        let measured = self
+            .distances
+            .get(probe.layer as usize)
+            .is_some_and(|d| !d.is_nan());
+        let t = probe.t;
+        if measured || !(t.is_finite() && t >= 0.0) {
+            return false;
+        }
+        let Some(l) = self.rules.layers.get(probe.layer as usize) else {
+            return false;
+        };
+        let (lo, hi) = site.bbox();
+        let (min, max) = widen_by_metres(lo, hi, t * 1.01 + 1.0);
+        !l.index.any_box_in(min, max)
+    }
+
+    fn num(&mut self, at: u32) -> Option<f64> {
+        let programs = self.programs;
+        match *programs.ops.get(at as usize)? {
+            Op::Num(v) => Some(v),
+            Op::Fact(id) => match self.project.fact(id) {
+                Some(FactValue::Number(x)) => Some(*x),
+                _ => None,
+            },
+            Op::Emission { pollutant, figure } => self.project.emission(pollutant, figure),
+            Op::Distance(layer) => {
+                let cached = self
+                    .distances
+                    .get(layer as usize)
+                    .copied()
+                    .filter(|d| !d.is_nan());
+                if cached.is_some() {
+                    return cached;
+                }
+                let Some(site) = self.site else {
+                    self.needed_point = true;
+                    return None;
+                };
+                let d = self
+                    .rules
+                    .layers
+                    .get(layer as usize)
+                    .and_then(|l| l.index.nearest(&site.geometry()))
+                    .map(|f| f.distance_m);
+                if let (Some(d), Some(slot)) = (d, self.distances.get_mut(layer as usize)) {
+                    *slot = d;
+                }
+                d
+            }
+            // A point has no site area (nor has the memo's unknown point).
+            Op::SiteArea => {
+                self.read_area = true;
+                match self.site {
+                    Some(Site::Shape { area, .. }) => area,
+                    _ => None,
+                }
+            }
+            Op::Arith { op, rhs, .. } => {
+                let a = self.num(at + 1)?;
+                let b = self.num(rhs)?;
+                op.apply(a, b)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Bit `i` of the bit set starting at `bits[at]`.
+fn bit(bits: &[u64], at: usize, i: u32) -> bool {
+    bits.get(at + i as usize / 64)
+        .is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
