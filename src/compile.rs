@@ -12,6 +12,7 @@ pub mod program;
 pub mod quantity;
 pub mod ruleset;
 pub mod scope;
+pub mod unit_lists;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -512,7 +513,7 @@ pub fn compile_rule_set(
         units,
         unit_index,
         layers,
-        unit_clauses,
+        unit_clauses: unit_lists::UnitClauses::from_lists(&unit_clauses),
         content_hash: String::new(),
     };
     rule_set.content_hash = content_hash(&rule_set, &unit_geoms);
@@ -544,7 +545,7 @@ pub fn content_hash(rs: &RuleSet, unit_geoms: &[geo::MultiPolygon<f64>]) -> Stri
     put(&rs.levels);
     put(&rs.clauses);
     put(&rs.units);
-    put(&rs.unit_clauses);
+    put(&unit_lists::AsLists(&rs.unit_clauses));
     for g in unit_geoms {
         put(g);
     }

@@ -262,12 +262,7 @@ pub fn evaluate_touching(rules: &RuleSet, project: &Project, touches: Vec<Touch>
             .get(t.unit as usize)
             .map(|u| u.code.clone())
             .unwrap_or_default();
-        for &c in rules
-            .unit_clauses
-            .get(t.unit as usize)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
+        for c in rules.unit_clauses.of(t.unit).iter() {
             let entry = applicable.entry(c).or_default();
             entry.0.push(code.clone());
             entry.1 |= certain;

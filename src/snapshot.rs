@@ -30,6 +30,7 @@ use geo::Geometry;
 use serde::{Deserialize, Serialize};
 
 use crate::compile::program::Programs;
+use crate::compile::unit_lists::UnitClauses;
 use crate::compile::{Clause, ClauseBody, Header, Layer, Level, RuleSet, Schema, UnitInfo};
 use crate::index::grid::UnitGrid;
 use crate::index::polygons::UnitPolygons;
@@ -39,7 +40,7 @@ use crate::source::Location;
 
 pub const MAGIC: &[u8; 8] = b"ZCSNAP\r\n";
 /// Bumped on any change of the layout or of the serialised types.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 const HEADER_LEN: usize = 32;
 
 /// Why a snapshot could not be read or written.
@@ -90,7 +91,7 @@ struct Meta {
     bodies: Vec<ClauseBody>,
     clauses: Vec<ClauseRecord>,
     units: Vec<UnitInfo>,
-    unit_clauses: Vec<Vec<u32>>,
+    unit_clauses: UnitClauses,
     content_hash: String,
     layers: Vec<LayerData>,
     hints: crate::index::SpatialHints,
@@ -447,14 +448,7 @@ struct Rules {
 fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
     let mut meta: Meta = postcard::from_bytes(bytes).map_err(|e| format!("rules section: {e}"))?;
     let n_clauses = meta.clauses.len();
-    if meta
-        .unit_clauses
-        .iter()
-        .flatten()
-        .any(|&c| c as usize >= n_clauses)
-    {
-        return Err("a clause index is out of range".into());
-    }
+    meta.unit_clauses.check(meta.units.len(), n_clauses)?;
     let bodies: Vec<Arc<ClauseBody>> = std::mem::take(&mut meta.bodies)
         .into_iter()
         .map(Arc::new)

@@ -438,8 +438,9 @@ pub struct RuleSet {
     pub units: Vec<UnitInfo>,
     pub unit_index: UnitIndex,
     pub layers: Vec<Layer>,
-    /// For each unit (by index), the clauses that apply to it, ascending.
-    pub unit_clauses: Vec<Vec<u32>>,
+    /// For each unit (by index), the clauses that apply to it, ascending (shared groups plus
+    /// each unit's own clauses).
+    pub unit_clauses: super::unit_lists::UnitClauses,
     /// SHA-256 of the compiled content (rules, schema, unit and layer geometry), hex.
     pub content_hash: String,
     /// Per unit, the distance thresholds that cannot be reached from it (screening shortcut).

@@ -729,7 +729,7 @@ fn dropped_protections(
         let Some(n) = units.old_to_new.get(o).copied().flatten() else {
             // The priority unit has no counterpart: its protections are gone with it, unless
             // the units that took its area carry their own (a person must look).
-            for &c in old.unit_clauses.get(o).map_or(&[][..], |v| v.as_slice()) {
+            for c in old.unit_clauses.get(o).unwrap_or_default().iter() {
                 if old.clauses.get(c as usize).is_some_and(is_protection) {
                     lost.entry((c, "priority unit removed or re-drawn beyond recognition"))
                         .or_default()
@@ -742,12 +742,8 @@ fn dropped_protections(
             .units
             .get(n as usize)
             .is_some_and(|u| u.unit_type == UnitType::Priority);
-        let now: HashSet<u32> = new
-            .unit_clauses
-            .get(n as usize)
-            .map(|v| v.iter().copied().collect())
-            .unwrap_or_default();
-        for &c in old.unit_clauses.get(o).map_or(&[][..], |v| v.as_slice()) {
+        let now: HashSet<u32> = new.unit_clauses.of(n).unordered().collect();
+        for c in old.unit_clauses.get(o).unwrap_or_default().iter() {
             let Some(clause) = old.clauses.get(c as usize) else {
                 continue;
             };

@@ -101,16 +101,16 @@ fn screen_located(
         facts,
         ..
     } = scratch;
-    let list = match units.as_slice() {
+    let (shared, own) = match units.as_slice() {
         [] => return Outcome::NeedsReview,
-        // One unit (the common case): its own list, not a copy.
-        [u] => rules
-            .unit_clauses
-            .get(*u as usize)
-            .map_or(&[][..], Vec::as_slice),
+        // One unit (the common case): its shared group and own clauses, not a copy.
+        [u] => {
+            let list = rules.unit_clauses.of(*u);
+            (list.shared, list.own)
+        }
         _ => {
             clauses_of(rules, units.iter().copied(), clauses);
-            clauses.as_slice()
+            (clauses.as_slice(), &[][..])
         }
     };
     distances.clear();
@@ -124,7 +124,7 @@ fn screen_located(
         facts,
     );
     let mut verdict = Outcome::Satisfied;
-    for c in list {
+    for c in shared.iter().chain(own) {
         // Through the dense body index: the bodies' programs are few and stay in cache.
         let outcome = rules.clause_body.get(*c as usize).and_then(|b| cx.body(*b));
         if let Some(outcome) = outcome {
@@ -141,21 +141,20 @@ fn screen_located(
 /// first).
 fn clauses_of(rules: &RuleSet, units: impl ExactSizeIterator<Item = u32>, out: &mut Vec<u32>) {
     out.clear();
-    let several = units.len() > 1;
+    if units.len() == 1 {
+        out.extend(units.flat_map(|u| rules.unit_clauses.of(u).iter()));
+        return;
+    }
     for u in units {
-        if let Some(list) = rules.unit_clauses.get(u as usize) {
-            out.extend_from_slice(list);
-        }
+        out.extend(rules.unit_clauses.of(u).unordered());
     }
-    if several {
-        out.sort_unstable();
-        out.dedup();
-    }
+    out.sort_unstable();
+    out.dedup();
 }
 
 /// Points located together by [`Screener::screen_many`].
 const SCREEN_CHUNK: usize = 256;
-/// How many clauses at the end of a unit's list [`Screener::read_ahead`] reads ahead.
+/// How many of a unit's own clauses [`Screener::read_ahead`] reads ahead.
 const OWN_CLAUSES: usize = 4;
 
 /// What a clause body comes to for one project, wherever the project is, or that it depends on
@@ -275,8 +274,7 @@ impl<'a> Screener<'a> {
     }
 
     /// For the units of a chunk met for the first time, reads the body index and memo of each
-    /// of their own clauses (the last of their ascending lists; shared clauses are already in
-    /// cache), in one loop whose iterations do not depend on each other, so their cache misses
+    /// of their own clauses (their shared groups' are usually already in cache), in one loop whose iterations do not depend on each other, so their cache misses
     /// overlap instead of stalling [`Screener::unit`] one by one.
     fn read_ahead(&self, units: &[u32]) {
         for u in units {
@@ -287,10 +285,8 @@ impl<'a> Screener<'a> {
             {
                 continue;
             }
-            let Some(list) = self.rules.unit_clauses.get(*u as usize) else {
-                continue;
-            };
-            for c in list.iter().rev().take(OWN_CLAUSES) {
+            let own = self.rules.unit_clauses.of(*u).own;
+            for c in own.iter().take(OWN_CLAUSES) {
                 let b = self.rules.clause_body.get(*c as usize).copied();
                 std::hint::black_box(b.and_then(|b| self.bodies.get(b as usize).copied()));
             }
@@ -358,13 +354,9 @@ impl<'a> Screener<'a> {
         }
         let start = self.per_point.len();
         let mut decided = Outcome::Satisfied;
-        let list = self
-            .rules
-            .unit_clauses
-            .get(u as usize)
-            .map_or(&[][..], Vec::as_slice);
-        let far = self.rules.hints.far.get(u as usize).copied().unwrap_or(0);
-        for &c in list {
+        let rules = self.rules;
+        let far = rules.hints.far.get(u as usize).copied().unwrap_or(0);
+        for c in rules.unit_clauses.of(u).unordered() {
             let Some(&b) = self.rules.clause_body.get(c as usize) else {
                 continue;
             };

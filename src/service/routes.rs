@@ -265,7 +265,7 @@ async fn unit(
     };
     let clauses: Vec<&crate::compile::Clause> = clause_ids
         .iter()
-        .filter_map(|&c| rs.clauses.get(c as usize))
+        .filter_map(|c| rs.clauses.get(c as usize))
         .collect();
     let mut levels: Vec<u32> = clauses.iter().map(|c| c.level).collect();
     levels.sort_by_key(|&l| rs.levels.get(l as usize).map_or(u32::MAX, |x| x.rank));
