@@ -520,6 +520,14 @@ fn assemble(
         return Err(corrupt("unit counts of the sections disagree".into()));
     }
     let programs = Programs::build(&rules.bodies, &meta.schema, &meta.hints);
+    if let Some(f) = programs.highest_fact()
+        && f as usize >= meta.schema.facts.len()
+    {
+        return Err(corrupt(format!(
+            "a condition reads fact {f}, but the schema declares {}",
+            meta.schema.facts.len()
+        )));
+    }
     Ok(RuleSet {
         programs,
         header: meta.header,

@@ -202,6 +202,26 @@ fn a_snapshot_with_a_non_finite_feature_coordinate_is_refused() {
 }
 
 #[test]
+fn a_snapshot_whose_conditions_read_an_undeclared_fact_is_refused() {
+    // Written by hand (compilation never produces it), with a valid checksum: refused before
+    // anything is sized by the fact id.
+    let mut rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let mut body = (*rs.bodies[0]).clone();
+    body.when = Some(zonecheck::compile::Cond {
+        kind: zonecheck::compile::CondKind::BoolFact(0xFFFF_FFF0),
+        text: "x".into(),
+        span: Default::default(),
+    });
+    rs.bodies[0] = std::sync::Arc::new(body);
+    let bytes = snapshot::to_bytes(&rs).unwrap();
+    let err = snapshot::from_bytes(&bytes, Path::new("x.zcs")).expect_err("refused");
+    assert!(
+        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("reads fact"),
+        "{err}"
+    );
+}
+
+#[test]
 fn crafted_sections_never_panic_and_what_loads_still_evaluates() {
     // Random flips in the rules and polygon sections with the checksum recomputed (what a
     // crafted file can do; the grid has its own such test in tests/grid_property.rs): loading

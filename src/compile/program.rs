@@ -277,6 +277,23 @@ impl Programs {
         }
     }
 
+    /// The highest fact id any condition reads (`None`: none reads a fact). A decoded rule set
+    /// must not read a fact its schema does not declare.
+    pub fn highest_fact(&self) -> Option<FactId> {
+        self.ops
+            .iter()
+            .filter_map(|op| match *op {
+                Op::BoolFact(f)
+                | Op::KnownFact(f)
+                | Op::Fact(f)
+                | Op::EnumIn { fact: f, .. }
+                | Op::SetAny { fact: f, .. }
+                | Op::SetContains { fact: f, .. } => Some(f),
+                _ => None,
+            })
+            .max()
+    }
+
     fn push(&mut self, op: Op) -> u32 {
         self.ops.push(op);
         index(self.ops.len() - 1)
@@ -470,11 +487,9 @@ fn interned_values(bodies: &[Arc<ClauseBody>], schema: &Schema) -> Vec<ValueTabl
                 CondKind::SetContains { fact, value } => (*fact, std::slice::from_ref(value)),
                 _ => return,
             };
-            let f = fact as usize;
-            if tables.len() <= f {
-                tables.resize_with(f + 1, ValueTable::default);
-            }
-            if let Some(t) = tables.get_mut(f) {
+            // A fact the schema does not declare gets no table (a snapshot that reads one is
+            // refused: `Programs::highest_fact`).
+            if let Some(t) = tables.get_mut(fact as usize) {
                 for v in values {
                     t.intern(v);
                 }

@@ -446,7 +446,8 @@ pub struct RuleSet {
     /// Per unit, the distance thresholds that cannot be reached from it (screening shortcut).
     pub hints: SpatialHints,
     /// The bodies compiled for screening (derived from `bodies`, `schema` and `hints` whenever a
-    /// rule set is compiled or loaded; not part of the content hash or the snapshot).
+    /// rule set is compiled or loaded; not part of the content hash or the snapshot). Code that
+    /// changes any of those three fields must rebuild it with `Programs::build`.
     pub programs: super::program::Programs,
 }
 

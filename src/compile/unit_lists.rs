@@ -182,6 +182,19 @@ impl UnitClauses {
         {
             return Err("a clause index is out of range".into());
         }
+        // An own clause applies to one unit only: never in a shared group, never twice.
+        let mut seen = vec![false; clauses];
+        for &c in &self.shared {
+            if let Some(s) = seen.get_mut(c as usize) {
+                *s = true;
+            }
+        }
+        for &c in &self.own {
+            match seen.get_mut(c as usize) {
+                Some(s) if !*s => *s = true,
+                _ => return Err("a unit's own clause appears twice in the index".into()),
+            }
+        }
         let ascending = |s: &[u32]| s.windows(2).all(|w| w[0] < w[1]);
         let groups_ok =
             (0..self.groups()).all(|g| ascending(slice(&self.shared, &self.group_start, g)));
@@ -269,6 +282,9 @@ mod tests {
     fn serialises_for_the_hash_exactly_as_the_plain_lists() {
         let lists = sample();
         let uc = UnitClauses::from_lists(&lists);
+        // The content hash's serialiser (compile::content_hash), and a binary one.
+        let plain = serde_json::to_vec(&lists).unwrap();
+        assert_eq!(serde_json::to_vec(&AsLists(&uc)).unwrap(), plain);
         let plain = postcard::to_allocvec(&lists).unwrap();
         assert_eq!(postcard::to_allocvec(&AsLists(&uc)).unwrap(), plain);
     }
@@ -284,6 +300,9 @@ mod tests {
         let mut bad = uc.clone();
         bad.own_start[2] = 100;
         assert!(bad.check(5, 10).is_err());
+        let mut bad = uc.clone();
+        bad.own[0] = 0;
+        assert!(bad.check(5, 10).is_err(), "an own clause also shared");
         let mut bad = uc.clone();
         bad.shared.swap(0, 1);
         assert!(bad.check(5, 10).is_err(), "descending");

@@ -273,8 +273,9 @@ impl<'a> Screener<'a> {
         }
     }
 
-    /// For the units of a chunk met for the first time, reads the body index and memo of each
-    /// of their own clauses (their shared groups' are usually already in cache), in one loop whose iterations do not depend on each other, so their cache misses
+    /// For the units of a chunk met for the first time, reads the body index and memo of their
+    /// own clauses (up to [`OWN_CLAUSES`] each; their shared groups' are usually already in
+    /// cache), in one loop whose iterations do not depend on each other, so their cache misses
     /// overlap instead of stalling [`Screener::unit`] one by one.
     fn read_ahead(&self, units: &[u32]) {
         for u in units {

@@ -20,7 +20,7 @@ const UNKNOWN: u32 = u32::MAX - 1;
 /// An enum value no rule names and the declaration does not list.
 const ABSENT: u32 = u32::MAX - 2;
 /// A set fact's bit set is in [`Facts::words`].
-const READY: u32 = 0;
+const READY: u32 = u32::MAX - 3;
 
 /// The project's industry codes as the programs read them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,9 +40,12 @@ enum Codes {
 /// kept until [`Facts::reset`], which must be called whenever the project changes.
 #[derive(Debug, Default)]
 pub(super) struct Facts {
-    /// Per fact id: [`UNSET`], [`UNKNOWN`], an enum fact's value index or [`ABSENT`], or
-    /// [`READY`] for a set fact.
-    state: Vec<u32>,
+    /// Per fact id, read as an enum: [`UNSET`], [`UNKNOWN`], the value's index or [`ABSENT`].
+    enums: Vec<u32>,
+    /// Per fact id, read as a set: [`UNSET`], [`UNKNOWN`] or [`READY`]. (Kept apart from
+    /// `enums`, so that a fact read both ways, which compilation never produces, is still read
+    /// as the tree walk reads it.)
+    sets: Vec<u32>,
     /// Set facts' bit sets, at their table's `at`.
     words: Vec<u64>,
     codes: Vec<u64>,
@@ -52,8 +55,10 @@ pub(super) struct Facts {
 impl Facts {
     /// Forgets the previous project's facts.
     pub(super) fn reset(&mut self, programs: &Programs) {
-        self.state.clear();
-        self.state.resize(programs.values.len(), UNSET);
+        for states in [&mut self.enums, &mut self.sets] {
+            states.clear();
+            states.resize(programs.values.len(), UNSET);
+        }
         self.codes_state = Codes::Unset;
     }
 }
@@ -243,7 +248,7 @@ impl<'a> Cx<'a> {
     /// The enum fact's value index in its table, [`ABSENT`] or [`UNKNOWN`], looked up once per
     /// project.
     fn enum_value(&mut self, fact: u32) -> u32 {
-        if let Some(&s) = self.facts.state.get(fact as usize)
+        if let Some(&s) = self.facts.enums.get(fact as usize)
             && s != UNSET
         {
             return s;
@@ -257,7 +262,7 @@ impl<'a> Cx<'a> {
                 .unwrap_or(ABSENT),
             _ => UNKNOWN,
         };
-        if let Some(slot) = self.facts.state.get_mut(fact as usize) {
+        if let Some(slot) = self.facts.enums.get_mut(fact as usize) {
             *slot = v;
         }
         v
@@ -268,12 +273,7 @@ impl<'a> Cx<'a> {
     fn set_value(&mut self, fact: u32) -> Option<(usize, usize)> {
         let table = self.programs.values.get(fact as usize)?;
         let (at, words) = (table.at as usize, table.words as usize);
-        let state = self
-            .facts
-            .state
-            .get(fact as usize)
-            .copied()
-            .unwrap_or(UNSET);
+        let state = self.facts.sets.get(fact as usize).copied().unwrap_or(UNSET);
         if state == READY {
             return Some((at, words));
         }
@@ -281,7 +281,7 @@ impl<'a> Cx<'a> {
             return None;
         }
         let Some(FactValue::Set(have)) = self.project.fact(fact) else {
-            if let Some(slot) = self.facts.state.get_mut(fact as usize) {
+            if let Some(slot) = self.facts.sets.get_mut(fact as usize) {
                 *slot = UNKNOWN;
             }
             return None;
@@ -299,7 +299,7 @@ impl<'a> Cx<'a> {
                 *w |= 1 << (i % 64);
             }
         }
-        if let Some(slot) = self.facts.state.get_mut(fact as usize) {
+        if let Some(slot) = self.facts.sets.get_mut(fact as usize) {
             *slot = READY;
         }
         Some((at, words))
