@@ -13,6 +13,7 @@ pub mod quantity;
 pub mod ruleset;
 pub mod scope;
 pub mod unit_lists;
+pub mod verdict_order;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -501,9 +502,12 @@ pub fn compile_rule_set(
     let layer_refs: Vec<&FeatureLayer> = layers.iter().map(|l| &l.index).collect();
     let hints = crate::index::SpatialHints::compute(&unit_refs, &layer_refs, probes);
     let programs = program::Programs::build(&bodies, &schema, &hints);
+    let unit_clauses = unit_lists::UnitClauses::from_lists(&unit_clauses);
+    let verdict_order = verdict_order::VerdictOrder::build(&unit_clauses, &clause_body, &programs);
     let mut rule_set = RuleSet {
         hints,
         programs,
+        verdict_order,
         header,
         schema,
         levels,
@@ -513,7 +517,7 @@ pub fn compile_rule_set(
         units,
         unit_index,
         layers,
-        unit_clauses: unit_lists::UnitClauses::from_lists(&unit_clauses),
+        unit_clauses,
         content_hash: String::new(),
     };
     rule_set.content_hash = content_hash(&rule_set, &unit_geoms);

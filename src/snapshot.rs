@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compile::program::Programs;
 use crate::compile::unit_lists::UnitClauses;
+use crate::compile::verdict_order::VerdictOrder;
 use crate::compile::{Clause, ClauseBody, Header, Layer, Level, RuleSet, Schema, UnitInfo};
 use crate::index::grid::UnitGrid;
 use crate::index::polygons::UnitPolygons;
@@ -528,8 +529,10 @@ fn assemble(
             meta.schema.facts.len()
         )));
     }
+    let verdict_order = VerdictOrder::build(&meta.unit_clauses, &rules.clause_body, &programs);
     Ok(RuleSet {
         programs,
+        verdict_order,
         header: meta.header,
         schema: meta.schema,
         levels: meta.levels,

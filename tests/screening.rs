@@ -332,6 +332,95 @@ level "南京市" applies to city 3201 {{
     assert!(differ > 50, "the site area changes the verdict ({differ})");
 }
 
+/// Screening decides a verdict by looking at violable clauses first and stopping when nothing
+/// left can change it (compile/verdict_order.rs). A unit whose clauses give every mix of
+/// outcomes — a review clause triggered or not, a violation behind a "needs review", exemptions
+/// holding, failing, unknown or to be verified, `or`/`not` in the trigger — must give
+/// evaluation's verdict for every combination of the facts they read.
+#[test]
+fn the_verdict_order_changes_no_verdict() {
+    let data = std::fs::canonicalize("rules/nanjing/data").unwrap();
+    let dir = std::env::temp_dir().join(format!("zonecheck-order-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rules = format!(
+        r#"ruleset "裁决顺序" {{
+  version "1"
+  issuer "测试"
+  effective 2024-01-01
+}}
+layer 管控单元 = units "{d}/units.geojson" code="code" name="name" type="type" admin="admin_code"
+fact major_hazard : bool "构成危险化学品重大危险源"
+fact energy_intensity : number tce/万元 "单位工业增加值综合能耗"
+fact exemption : enum [国家重大战略项目, 民生基础设施] "豁免情形"
+
+level "南京市" applies to city 3201 {{
+  clause O-01 环境风险防控 "构成重大危险源的项目须开展环境风险评价。"
+    when major_hazard
+    review "核实环境风险评价"
+
+  clause O-02 资源利用效率 "新建工业项目单位工业增加值综合能耗不高于0.5吨标准煤/万元。"
+    when nature == 新建 and industry in [C]
+    limit energy_intensity <= 0.5 tce/万元
+    unless exemption == 民生基础设施 review "豁免情形须经主管部门认定"
+
+  clause O-03 空间布局约束 "园区外禁止新建、扩建化工项目。"
+    when (nature == 新建 or nature == 扩建) and industry in [C26] and not in_park
+    forbid
+    unless exemption == 国家重大战略项目
+
+  clause O-04 环境风险防控 "化工项目不得构成重大危险源，园区内项目除外。"
+    when industry in [C26] and not (in_park and not major_hazard)
+    require not major_hazard
+}}
+"#,
+        d = data.display()
+    );
+    std::fs::write(dir.join("rules.zc"), rules).unwrap();
+    let rs = load_rule_set(&dir).unwrap().rule_set;
+    let _ = std::fs::remove_dir_all(&dir);
+    let field = |name: &str, v: &str| -> Option<String> {
+        (!v.is_empty()).then(|| format!(r#""{name}": {v}"#))
+    };
+    let mut scratch = Scratch::default();
+    let mut seen = std::collections::BTreeMap::new();
+    // Nature and industry are required in a project file; the other facts may be left out.
+    for nature in [r#""新建""#, r#""扩建""#, r#""改建""#] {
+        for industry in [r#"["C2614"]"#, r#"["C3011"]"#, r#"["I6513"]"#] {
+            for in_park in ["", "true", "false"] {
+                for hazard in ["", "true", "false"] {
+                    for energy in ["", "0.3", "0.9"] {
+                        for exemption in ["", r#""国家重大战略项目""#, r#""民生基础设施""#]
+                        {
+                            let declared: Vec<String> = [
+                                field("major_hazard", hazard),
+                                field("energy_intensity", energy),
+                                field("exemption", exemption),
+                            ]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                            let park = field("in_park", in_park)
+                                .map_or(String::new(), |f| format!(", {f}"));
+                            let text = format!(
+                                r#"{{"name": "某项目", "nature": {nature}, "industry": {industry}{park},
+                                  "location": {{"type": "Point", "coordinates": [118.78, 32.04]}},
+                                  "facts": {{{}}}}}"#,
+                                declared.join(", ")
+                            );
+                            let p = parse_project(&text, &rs.schema).unwrap();
+                            let want = evaluate(&rs, &p).verdict;
+                            let got = screen_point(&rs, &p, 118.78, 32.04, &mut scratch);
+                            assert_eq!(got, want, "{text}");
+                            *seen.entry(format!("{want:?}")).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(seen.len(), 3, "every verdict is met: {seen:?}");
+}
+
 /// A project with random facts over the national schema: each fact absent or given (numbers
 /// across the thresholds rules use, enum and set values from the declaration and now and then
 /// one no rule names, industry codes of every level and now and then one too long to pack),

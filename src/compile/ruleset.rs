@@ -449,6 +449,10 @@ pub struct RuleSet {
     /// rule set is compiled or loaded; not part of the content hash or the snapshot). Code that
     /// changes any of those three fields must rebuild it with `Programs::build`.
     pub programs: super::program::Programs,
+    /// Per shared group of `unit_clauses`, the order screening decides a verdict in (derived
+    /// from `unit_clauses`, `clause_body` and `programs` on compile and load, like `programs`;
+    /// rebuild it with `VerdictOrder::build` after changing any of them).
+    pub verdict_order: super::verdict_order::VerdictOrder,
 }
 
 impl Num {

@@ -144,6 +144,16 @@ impl UnitClauses {
         })
     }
 
+    /// Unit `u`'s shared group.
+    pub fn group_of(&self, u: u32) -> Option<u32> {
+        self.group.get(u as usize).copied()
+    }
+
+    /// Shared group `g`'s clauses, ascending (empty for a group that does not exist).
+    pub fn group(&self, g: usize) -> &[u32] {
+        slice(&self.shared, &self.group_start, g)
+    }
+
     /// Unit `u`'s clauses, an empty list for a unit that does not exist.
     pub fn of(&self, u: u32) -> UnitList<'_> {
         self.get(u as usize).unwrap_or_default()

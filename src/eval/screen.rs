@@ -20,6 +20,7 @@ pub use site::{SiteScreen, screen_project};
 use super::logic::Outcome;
 use super::project::Project;
 use crate::compile::RuleSet;
+use crate::compile::verdict_order::{GroupBodies, violable};
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
 #[derive(Debug, Default)]
@@ -27,7 +28,7 @@ pub struct Scratch {
     units: Vec<u32>,
     /// Clause ids.
     clauses: Vec<u32>,
-    /// Clause body ids (a screener's per-point pass).
+    /// Clause body ids (a screener's per-point pass; the bodies of a point in several units).
     bodies: Vec<u32>,
     /// Per layer, the distance from the current point once measured (NaN: not yet).
     distances: Vec<f64>,
@@ -97,22 +98,10 @@ fn screen_located(
     let Scratch {
         units,
         clauses,
+        bodies,
         distances,
         facts,
-        ..
     } = scratch;
-    let (shared, own) = match units.as_slice() {
-        [] => return Outcome::NeedsReview,
-        // One unit (the common case): its shared group and own clauses, not a copy.
-        [u] => {
-            let list = rules.unit_clauses.of(*u);
-            (list.shared, list.own)
-        }
-        _ => {
-            clauses_of(rules, units.iter().copied(), clauses);
-            (clauses.as_slice(), &[][..])
-        }
-    };
     distances.clear();
     distances.resize(rules.layers.len(), f64::NAN);
     let mut cx = Cx::new(
@@ -123,18 +112,71 @@ fn screen_located(
         distances,
         facts,
     );
-    let mut verdict = Outcome::Satisfied;
-    for c in shared.iter().chain(own) {
-        // Through the dense body index: the bodies' programs are few and stay in cache.
-        let outcome = rules.clause_body.get(*c as usize).and_then(|b| cx.body(*b));
-        if let Some(outcome) = outcome {
-            verdict = verdict.min(outcome);
-            if verdict == Outcome::Violated {
-                break;
-            }
+    let body_of = |c: &u32| rules.clause_body.get(*c as usize).copied();
+    match units.as_slice() {
+        [] => Outcome::NeedsReview,
+        // One unit (the common case): its shared group's bodies in verdict order, then its own
+        // clauses' bodies.
+        [u] => {
+            let group = rules
+                .unit_clauses
+                .group_of(*u)
+                .map(|g| rules.verdict_order.group(g))
+                .unwrap_or_default();
+            let own = rules.unit_clauses.of(*u).own.iter().filter_map(body_of);
+            decide(&mut cx, group, own)
+        }
+        _ => {
+            clauses_of(rules, units.iter().copied(), clauses);
+            bodies.clear();
+            bodies.extend(clauses.iter().filter_map(body_of));
+            bodies.sort_unstable();
+            bodies.dedup();
+            decide(&mut cx, Default::default(), bodies.iter().copied())
         }
     }
-    verdict
+}
+
+/// The verdict of the clause bodies `group` and `more` (bodies of either kind): the worst of
+/// their outcomes, looked at only as far as it can still change (see
+/// [`crate::compile::verdict_order`]). Bodies without a program are skipped.
+fn decide(
+    cx: &mut Cx<'_>,
+    group: GroupBodies<'_>,
+    more: impl Iterator<Item = u32> + Clone,
+) -> Outcome {
+    let programs = &cx.rules().programs;
+    let violable = |want: bool| move |b: &u32| violable(programs, *b) == Some(want);
+    let mut verdict = Outcome::Satisfied;
+    for b in group
+        .violable
+        .iter()
+        .copied()
+        .chain(more.clone().filter(violable(true)))
+    {
+        if verdict == Outcome::Satisfied {
+            verdict = cx.body(b).unwrap_or(verdict);
+            if verdict == Outcome::Violated {
+                return verdict;
+            }
+        } else if cx.violated(b) {
+            return Outcome::Violated;
+        }
+    }
+    if verdict == Outcome::NeedsReview {
+        return verdict;
+    }
+    // Nothing is violated: one review clause that is triggered (or may be) decides.
+    let mut review = group
+        .review
+        .iter()
+        .copied()
+        .chain(more.filter(violable(false)));
+    if review.any(|b| cx.body(b) == Some(Outcome::NeedsReview)) {
+        Outcome::NeedsReview
+    } else {
+        Outcome::Satisfied
+    }
 }
 
 /// The clauses that apply in any of `units`, ascending without repeats, into `out` (cleared

@@ -7,7 +7,7 @@ use geo::{Geometry, Point};
 
 use super::Site;
 use crate::compile::RuleSet;
-use crate::compile::program::{BodyProgram, NONE, Op, Probe, Programs, pack};
+use crate::compile::program::{BodyProgram, EffectKind, NONE, Op, Probe, Programs, pack};
 use crate::eval::logic::{Exemptions, Outcome, Truth, exemptions_matter, kind_outcome};
 use crate::eval::project::{FactValue, Project};
 use crate::index::measure::widen_by_metres;
@@ -105,11 +105,41 @@ impl<'a> Cx<'a> {
         }
     }
 
+    pub(super) fn rules(&self) -> &'a RuleSet {
+        self.rules
+    }
+
     /// The outcome of clause body `b` (its `when`, effect and exemptions); `None` when the rule
     /// set has no such body.
     pub(super) fn body(&mut self, b: u32) -> Option<Outcome> {
         let programs = self.programs;
         programs.bodies.get(b as usize).map(|p| self.clause(p))
+    }
+
+    /// Is clause body `b` violated? The same answer as `self.body(b) == Some(Violated)`, asked
+    /// more cheaply: a violation needs the trigger to be true, the requirement false and every
+    /// exemption false, so the first part that is anything else ends the question (an unknown
+    /// fact included, where the full outcome goes on to tell "needs review" from "satisfied").
+    pub(super) fn violated(&mut self, b: u32) -> bool {
+        let programs = self.programs;
+        let Some(p) = programs.bodies.get(b as usize) else {
+            return false;
+        };
+        let triggered = p.when == NONE || self.cond_is(p.when, true);
+        let violated = match p.effect {
+            EffectKind::Review => false,
+            EffectKind::Forbid => triggered,
+            EffectKind::Require => triggered && self.cond_is(p.requirement, false),
+        };
+        if !violated {
+            return false;
+        }
+        let start = p.exemptions_start as usize;
+        let list = programs
+            .exemptions
+            .get(start..start + p.exemptions_len as usize)
+            .unwrap_or_default();
+        list.iter().all(|&(node, _)| self.cond_is(node, false))
     }
 
     fn clause(&mut self, p: &BodyProgram) -> Outcome {
@@ -242,6 +272,34 @@ impl<'a> Cx<'a> {
             | Op::Distance(_)
             | Op::SiteArea
             | Op::Arith { .. } => Truth::Unknown,
+        }
+    }
+
+    /// Is the condition at `at` certainly `want` (not the other value, not unknown)? The same
+    /// answer as `self.cond(at) == Truth::from_bool(want)`, stopping at the first part that
+    /// settles it: an `and` is true only if every part is and false if any part is, an `or` the
+    /// other way round.
+    fn cond_is(&mut self, at: u32, want: bool) -> bool {
+        let programs = self.programs;
+        let Some(&op) = programs.ops.get(at as usize) else {
+            return false;
+        };
+        match op {
+            Op::And { end } | Op::Or { end } => {
+                // Every part must be `want` (an `and` wanted true, an `or` wanted false), or any
+                // one part suffices.
+                let every = matches!(op, Op::And { .. }) == want;
+                let mut part = at + 1;
+                while part < end {
+                    if self.cond_is(part, want) != every {
+                        return !every;
+                    }
+                    part = programs.ops.get(part as usize).map_or(end, |o| o.end(part));
+                }
+                every
+            }
+            Op::Not { .. } => self.cond_is(at + 1, !want),
+            _ => self.cond(at) == Truth::from_bool(want),
         }
     }
 
