@@ -31,6 +31,21 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 /// No node / no probe.
 pub const NONE: u32 = u32::MAX;
 
+/// Facts and emissions a condition cannot be true without: bit `f` for fact `f`, bit `64 + p`
+/// for pollutant `p`. Ids of 64 and above have no bit and are left out, which only makes the
+/// set smaller (a screening then skips fewer clauses, never a wrong one).
+pub type Needs = u128;
+
+/// Fact `f`'s bit in [`Needs`] (none beyond 63).
+pub fn fact_bit(f: FactId) -> Needs {
+    if f < 64 { 1 << f } else { 0 }
+}
+
+/// Pollutant `p`'s bit in [`Needs`] (none beyond 63).
+pub fn pollutant_bit(p: u32) -> Needs {
+    if p < 64 { 1 << (64 + p) } else { 0 }
+}
+
 /// One node of a compiled condition or number. Composite nodes are followed by their parts and
 /// record where their subtree ends, so a part can be skipped without walking it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -219,7 +234,14 @@ pub struct Programs {
     /// The value bit sets of `EnumIn` and `SetAny` nodes.
     pub bits: Vec<u64>,
     pub prefixes: Vec<Prefix>,
+    /// `prefixes` packed (word, mask), when every one of them packs (`None` otherwise, and
+    /// screening compares as it must): a project's code is tested against a list in one tight
+    /// loop.
+    pub packed: Option<Vec<(u64, u64)>>,
     pub probes: Vec<Probe>,
+    /// Per clause body, what it cannot be violated without ([`Needs`]): what its trigger cannot
+    /// be true without and, for a requirement, what the requirement cannot be false without.
+    pub needs: Vec<Needs>,
     /// Per fact id.
     pub values: Vec<ValueTable>,
     /// Words a screening needs for the bit sets of a project's set facts.
@@ -251,9 +273,70 @@ impl Programs {
         p.set_words = at;
         for body in bodies {
             let program = p.body(body, hints);
+            let requirement = match program.effect {
+                EffectKind::Require => p.needs_false(program.requirement),
+                EffectKind::Forbid | EffectKind::Review => 0,
+            };
+            p.needs.push(p.needs_true(program.when) | requirement);
             p.bodies.push(program);
         }
+        p.packed = p.prefixes.iter().map(|x| x.packed).collect();
         p
+    }
+
+    /// What the condition at `at` cannot be true without: a part that reads a fact or an
+    /// emission the project does not state is unknown, so an `and` needs what any of its parts
+    /// needs and an `or` what all of its branches need.
+    fn needs_true(&self, at: u32) -> Needs {
+        self.needs(at, true)
+    }
+
+    /// What the condition at `at` cannot be false without (an `or` needs what any part needs).
+    fn needs_false(&self, at: u32) -> Needs {
+        self.needs(at, false)
+    }
+
+    /// What the condition at `at` cannot be `want` without. `known(…)` and distance tests (a
+    /// hint may decide those without the other side) need nothing.
+    fn needs(&self, at: u32, want: bool) -> Needs {
+        let Some(&op) = self.ops.get(at as usize) else {
+            return 0;
+        };
+        let end = op.end(at);
+        let mut parts = Vec::new();
+        let mut part = at + 1;
+        while part < end {
+            parts.push(part);
+            part = self.ops.get(part as usize).map_or(end, |o| o.end(part));
+        }
+        match op {
+            // Every part must be `want`: any unknown part prevents it.
+            Op::And { .. } | Op::Or { .. } if matches!(op, Op::And { .. }) == want => {
+                parts.iter().fold(0, |n, p| n | self.needs(*p, want))
+            }
+            // One part being `want` suffices: only what all parts need prevents it.
+            Op::And { .. } | Op::Or { .. } => {
+                parts.iter().fold(!0, |n, p| n & self.needs(*p, want))
+            }
+            Op::Not { .. } => self.needs(at + 1, !want),
+            Op::BoolFact(f) | Op::EnumIn { fact: f, .. } => fact_bit(f),
+            Op::SetAny { fact: f, .. } | Op::SetContains { fact: f, .. } => fact_bit(f),
+            Op::IndustryIn { .. } => fact_bit(super::FACT_INDUSTRY),
+            Op::Compare { rhs, probe, .. } if probe == NONE => {
+                self.needs_num(at + 1) | self.needs_num(rhs)
+            }
+            _ => 0,
+        }
+    }
+
+    /// The facts and emissions a number reads (unknown without any of them).
+    fn needs_num(&self, at: u32) -> Needs {
+        match self.ops.get(at as usize) {
+            Some(&Op::Fact(f)) => fact_bit(f),
+            Some(&Op::Emission { pollutant, .. }) => pollutant_bit(pollutant),
+            Some(&Op::Arith { rhs, .. }) => self.needs_num(at + 1) | self.needs_num(rhs),
+            _ => 0,
+        }
     }
 
     fn body(&mut self, body: &ClauseBody, hints: &SpatialHints) -> BodyProgram {
@@ -321,11 +404,10 @@ impl Programs {
                 } else {
                     Op::Or { end: NONE }
                 });
-                // Stable: the parts keep their order within each group.
-                for part in parts.iter().filter(|p| !is_spatial(p)) {
-                    self.cond(part, hints);
-                }
-                for part in parts.iter().filter(|p| is_spatial(p)) {
+                // Stable: the parts keep their order within each rank.
+                let mut ranked: Vec<&Cond> = parts.iter().collect();
+                ranked.sort_by_key(|p| rank(p));
+                for part in ranked {
                     self.cond(part, hints);
                 }
                 self.set_end(at);
@@ -501,6 +583,19 @@ fn interned_values(bodies: &[Arc<ClauseBody>], schema: &Schema) -> Vec<ValueTabl
 
 /// Does deciding this condition (at its top level) measure geometry? Such parts of `and`/`or`
 /// are evaluated last.
+/// Where a part of an `and`/`or` goes: the parts most likely to decide first, those that
+/// measure geometry last (a decisive part spares the measurement). An industry test rules out
+/// most clauses for a given project; the construction nature, stated by every project and
+/// mostly new or expanded, decides least.
+fn rank(c: &Cond) -> u8 {
+    match &c.kind {
+        _ if is_spatial(c) => 3,
+        CondKind::IndustryIn { .. } => 0,
+        CondKind::EnumIn { fact, .. } if *fact == super::FACT_NATURE => 2,
+        _ => 1,
+    }
+}
+
 fn is_spatial(c: &Cond) -> bool {
     match &c.kind {
         CondKind::Within(_) | CondKind::Intersects(_) => true,

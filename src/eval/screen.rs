@@ -148,12 +148,8 @@ fn decide(
     let programs = &cx.rules().programs;
     let violable = |want: bool| move |b: &u32| violable(programs, *b) == Some(want);
     let mut verdict = Outcome::Satisfied;
-    for b in group
-        .violable
-        .iter()
-        .copied()
-        .chain(more.clone().filter(violable(true)))
-    {
+    let violable_bodies = group.violable.iter().copied();
+    for b in violable_bodies.chain(more.clone().filter(violable(true))) {
         if verdict == Outcome::Satisfied {
             verdict = cx.body(b).unwrap_or(verdict);
             if verdict == Outcome::Violated {

@@ -7,7 +7,9 @@ use geo::{Geometry, Point};
 
 use super::Site;
 use crate::compile::RuleSet;
-use crate::compile::program::{BodyProgram, EffectKind, NONE, Op, Probe, Programs, pack};
+use crate::compile::program::{
+    BodyProgram, EffectKind, NONE, Needs, Op, Probe, Programs, fact_bit, pack, pollutant_bit,
+};
 use crate::eval::logic::{Exemptions, Outcome, Truth, exemptions_matter, kind_outcome};
 use crate::eval::project::{FactValue, Project};
 use crate::index::measure::widen_by_metres;
@@ -50,6 +52,8 @@ pub(super) struct Facts {
     words: Vec<u64>,
     codes: Vec<u64>,
     codes_state: Codes,
+    /// The facts and emissions the project states, as [`Needs`] bits; `None`: not yet read.
+    stated: Option<Needs>,
 }
 
 impl Facts {
@@ -60,6 +64,7 @@ impl Facts {
             states.resize(programs.values.len(), UNSET);
         }
         self.codes_state = Codes::Unset;
+        self.stated = None;
     }
 }
 
@@ -125,6 +130,11 @@ impl<'a> Cx<'a> {
         let Some(p) = programs.bodies.get(b as usize) else {
             return false;
         };
+        // A trigger or requirement reading a fact the project does not state is unknown.
+        let needs = programs.needs.get(b as usize).copied().unwrap_or(0);
+        if needs & !self.stated() != 0 {
+            return false;
+        }
         let triggered = p.when == NONE || self.cond_is(p.when, true);
         let violated = match p.effect {
             EffectKind::Review => false,
@@ -275,6 +285,29 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The facts and emissions the project states, as [`Needs`] bits (read once per project).
+    fn stated(&mut self) -> Needs {
+        if let Some(n) = self.facts.stated {
+            return n;
+        }
+        let facts = self
+            .project
+            .facts
+            .iter()
+            .enumerate()
+            .filter(|f| f.1.is_some());
+        let emissions = self
+            .project
+            .emissions
+            .iter()
+            .enumerate()
+            .filter(|e| e.1.is_some());
+        let n = facts.fold(0, |n, (f, _)| n | u32::try_from(f).map_or(0, fact_bit))
+            | emissions.fold(0, |n, (p, _)| n | u32::try_from(p).map_or(0, pollutant_bit));
+        self.facts.stated = Some(n);
+        n
+    }
+
     /// Is the condition at `at` certainly `want` (not the other value, not unknown)? The same
     /// answer as `self.cond(at) == Truth::from_bool(want)`, stopping at the first part that
     /// settles it: an `and` is true only if every part is and false if any part is, an `or` the
@@ -385,13 +418,21 @@ impl<'a> Cx<'a> {
             .prefixes
             .get(start..start + len)
             .unwrap_or_default();
-        let hit = match self.facts.codes_state {
-            Codes::None | Codes::Unset => return Truth::Unknown,
-            Codes::Packed => prefixes.iter().any(|p| match p.packed {
+        let packed = self.programs.packed.as_ref();
+        let hit = match (self.facts.codes_state, packed) {
+            (Codes::None | Codes::Unset, _) => return Truth::Unknown,
+            (Codes::Packed, Some(packed)) => {
+                let codes = &self.facts.codes;
+                let packed = packed.get(start..start + len).unwrap_or_default();
+                packed
+                    .iter()
+                    .any(|&(w, mask)| codes.iter().any(|c| c & mask == w))
+            }
+            (Codes::Packed, None) => prefixes.iter().any(|p| match p.packed {
                 Some((w, mask)) => self.facts.codes.iter().any(|c| c & mask == w),
                 None => codes.iter().any(|c| c.starts_with(&p.text)),
             }),
-            Codes::Text => prefixes
+            (Codes::Text, _) => prefixes
                 .iter()
                 .any(|p| codes.iter().any(|c| c.starts_with(&p.text))),
         };
