@@ -10,6 +10,7 @@ mod common;
 use std::path::Path;
 
 use geo::{Coord, Geometry, LineString, Point, Polygon};
+use zonecheck::compile::program::{fact_bit, pollutant_bit};
 use zonecheck::eval::screen::{Scratch, Screener, screen_point, screen_project};
 use zonecheck::eval::{Project, evaluate, parse_project};
 use zonecheck::load::load_rule_set;
@@ -283,19 +284,10 @@ fn screening_sites_agrees_with_evaluation_on_the_national_rule_set() {
 /// screener that has screened the point must not reuse that answer for the site around it.
 #[test]
 fn a_screener_evaluates_area_clauses_again_for_sites() {
-    let data = std::fs::canonicalize("rules/nanjing/data").unwrap();
-    let dir = std::env::temp_dir().join(format!("zonecheck-area-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let rules = format!(
-        r#"ruleset "面积条款" {{
-  version "1"
-  issuer "测试"
-  effective 2024-01-01
-}}
-layer 管控单元 = units "{d}/units.geojson" code="code" name="name" type="type" admin="admin_code"
-layer 长江 = features "{d}/yangtze.geojson" name="name"
-
-level "南京市" applies to city 3201 {{
+    let rs = nanjing_rules(
+        "area",
+        r#"
+level "南京市" applies to city 3201 {
   clause A-01 资源利用效率 "占地超过五十公顷的项目须编制水土保持方案。"
     when site_area() > 50 ha
     review "须取得水土保持方案批复"
@@ -307,12 +299,9 @@ level "南京市" applies to city 3201 {{
   clause A-03 资源利用效率 "距长江五公里以外占地超过五十公顷的项目须论证用地规模。"
     when distance(长江) > 5 km and site_area() > 50 ha
     review "核实用地规模论证"
-}}
+}
 "#,
-        d = data.display()
     );
-    std::fs::write(dir.join("rules.zc"), rules).unwrap();
-    let rs = load_rule_set(&dir).unwrap().rule_set;
     let text = r#"{"name": "某项目", "nature": "新建", "industry": ["I6513"],
         "location": {"type": "Point", "coordinates": [118.8, 32.0]}}"#;
     let base = parse_project(text, &rs.schema).unwrap();
@@ -328,8 +317,84 @@ level "南京市" applies to city 3201 {{
         assert_screener_site_agrees(&rs, &mut screener, &point);
         assert_screener_site_agrees(&rs, &mut screener, &parcel);
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(differ > 50, "the site area changes the verdict ({differ})");
+}
+
+/// A rule set over the Nanjing demo's units and Yangtze layer with the given declarations and
+/// levels, compiled from a scratch directory.
+fn nanjing_rules(tag: &str, rules: &str) -> zonecheck::compile::RuleSet {
+    let data = std::fs::canonicalize("rules/nanjing/data").unwrap();
+    let dir = std::env::temp_dir().join(format!("zonecheck-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = format!(
+        r#"ruleset "{tag}" {{
+  version "1"
+  issuer "测试"
+  effective 2024-01-01
+}}
+layer 管控单元 = units "{d}/units.geojson" code="code" name="name" type="type" admin="admin_code"
+layer 长江 = features "{d}/yangtze.geojson" name="name"
+"#,
+        d = data.display()
+    );
+    std::fs::write(dir.join("rules.zc"), header + rules).unwrap();
+    let rs = load_rule_set(&dir).unwrap().rule_set;
+    let _ = std::fs::remove_dir_all(&dir);
+    rs
+}
+
+/// What each clause cannot be violated without, which screening uses to pass over clauses that
+/// read facts a project does not state: an `and` needs what any part needs, an `or` what every
+/// branch needs, a negation what its operand needs, a requirement what it cannot be false
+/// without; `known(…)` and distance tests need nothing.
+#[test]
+fn a_clause_needs_the_facts_it_cannot_be_violated_without() {
+    let rs = nanjing_rules(
+        "needs",
+        r#"
+pollutants [SO2, VOCs]
+fact major_hazard : bool "构成危险化学品重大危险源"
+fact energy_intensity : number tce/万元 "单位工业增加值综合能耗"
+
+level "南京市" applies to city 3201 {
+  clause N-01 环境风险防控 "一" when major_hazard and nature == 新建 forbid
+  clause N-02 环境风险防控 "二" when major_hazard or energy_intensity > 1 tce/万元 forbid
+  clause N-03 污染物排放管控 "三" when increase(VOCs) > 0 require offset(VOCs) >= increase(VOCs)
+  clause N-04 环境风险防控 "四" when not major_hazard forbid
+  clause N-05 资源利用效率 "五" when not known(energy_intensity) forbid
+  clause N-06 空间布局约束 "六" when distance(长江) < 1 km and in_park forbid
+  clause N-07 资源利用效率 "七"
+    when nature == 新建
+    require energy_intensity <= 0.5 tce/万元 or in_park
+  clause N-08 资源利用效率 "八"
+    when nature == 新建
+    require energy_intensity <= 0.5 tce/万元 and in_park
+}
+"#,
+    );
+    let fact = |name: &str| fact_bit(rs.schema.fact_id(name).unwrap());
+    let voc = pollutant_bit(rs.schema.pollutant_id("VOCs").unwrap());
+    let (hazard, nature, energy) = (
+        fact("major_hazard"),
+        fact("nature"),
+        fact("energy_intensity"),
+    );
+    let in_park = fact("in_park");
+    let want = [
+        ("N-01", hazard | nature),
+        ("N-02", 0),
+        ("N-03", voc),
+        ("N-04", hazard),
+        ("N-05", 0),
+        ("N-06", in_park),
+        ("N-07", nature | energy | in_park),
+        ("N-08", nature),
+    ];
+    for (id, needs) in want {
+        let c = rs.clauses.iter().position(|c| c.id == id).unwrap();
+        let b = rs.clause_body[c] as usize;
+        assert_eq!(rs.programs.needs[b], needs, "{id}");
+    }
 }
 
 /// Screening decides a verdict by looking at violable clauses first and stopping when nothing
@@ -339,21 +404,14 @@ level "南京市" applies to city 3201 {{
 /// evaluation's verdict for every combination of the facts they read.
 #[test]
 fn the_verdict_order_changes_no_verdict() {
-    let data = std::fs::canonicalize("rules/nanjing/data").unwrap();
-    let dir = std::env::temp_dir().join(format!("zonecheck-order-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let rules = format!(
-        r#"ruleset "裁决顺序" {{
-  version "1"
-  issuer "测试"
-  effective 2024-01-01
-}}
-layer 管控单元 = units "{d}/units.geojson" code="code" name="name" type="type" admin="admin_code"
+    let rs = nanjing_rules(
+        "order",
+        r#"
 fact major_hazard : bool "构成危险化学品重大危险源"
 fact energy_intensity : number tce/万元 "单位工业增加值综合能耗"
 fact exemption : enum [国家重大战略项目, 民生基础设施] "豁免情形"
 
-level "南京市" applies to city 3201 {{
+level "南京市" applies to city 3201 {
   clause O-01 环境风险防控 "构成重大危险源的项目须开展环境风险评价。"
     when major_hazard
     review "核实环境风险评价"
@@ -371,13 +429,9 @@ level "南京市" applies to city 3201 {{
   clause O-04 环境风险防控 "化工项目不得构成重大危险源，园区内项目除外。"
     when industry in [C26] and not (in_park and not major_hazard)
     require not major_hazard
-}}
+}
 "#,
-        d = data.display()
     );
-    std::fs::write(dir.join("rules.zc"), rules).unwrap();
-    let rs = load_rule_set(&dir).unwrap().rule_set;
-    let _ = std::fs::remove_dir_all(&dir);
     let field = |name: &str, v: &str| -> Option<String> {
         (!v.is_empty()).then(|| format!(r#""{name}": {v}"#))
     };

@@ -31,19 +31,28 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 /// No node / no probe.
 pub const NONE: u32 = u32::MAX;
 
-/// Facts and emissions a condition cannot be true without: bit `f` for fact `f`, bit `64 + p`
-/// for pollutant `p`. Ids of 64 and above have no bit and are left out, which only makes the
-/// set smaller (a screening then skips fewer clauses, never a wrong one).
-pub type Needs = u128;
+/// Facts and emissions a condition cannot be true without: bit `f` for fact `f` below
+/// [`FACT_BITS`], bit `FACT_BITS + p` for pollutant `p` below `64 - FACT_BITS`. Ids beyond have
+/// no bit and are left out, which only makes the set smaller (a screening then skips fewer
+/// clauses, never a wrong one). One word, so a unit's list of them stays small in cache.
+pub type Needs = u64;
 
-/// Fact `f`'s bit in [`Needs`] (none beyond 63).
+/// Facts with a bit in [`Needs`] (the national schema declares 24 besides the built-in ones, and
+/// 9 pollutants).
+pub const FACT_BITS: u32 = 48;
+
+/// Fact `f`'s bit in [`Needs`] (none from [`FACT_BITS`] on).
 pub fn fact_bit(f: FactId) -> Needs {
-    if f < 64 { 1 << f } else { 0 }
+    if f < FACT_BITS { 1 << f } else { 0 }
 }
 
-/// Pollutant `p`'s bit in [`Needs`] (none beyond 63).
+/// Pollutant `p`'s bit in [`Needs`] (none from `64 - FACT_BITS` on).
 pub fn pollutant_bit(p: u32) -> Needs {
-    if p < 64 { 1 << (64 + p) } else { 0 }
+    if p < 64 - FACT_BITS {
+        1 << (FACT_BITS + p)
+    } else {
+        0
+    }
 }
 
 /// One node of a compiled condition or number. Composite nodes are followed by their parts and

@@ -11,26 +11,45 @@
 //! Derived from the unit lists, the clause → body index and the bodies' programs whenever a rule
 //! set is compiled or loaded; never stored in a snapshot.
 
-use super::program::{EffectKind, Programs};
+use super::program::{EffectKind, Needs, Programs};
 use super::unit_lists::UnitClauses;
 
-/// Per shared group, its distinct bodies: violable ones, then review-only ones.
+/// Per unit, the distinct bodies of its clauses in verdict order: its shared group's, then its
+/// own. A group's list is stored once, however many units share it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerdictOrder {
-    /// Group `g`'s bodies are `bodies[start[g]..start[g + 1]]`; its review-only bodies begin at
-    /// `review[g]`.
-    start: Vec<u32>,
-    review: Vec<u32>,
+    /// Per unit, offsets into `bodies`: the shared group's violable bodies are `[0]..[1]`, its
+    /// review-only ones `[1]..[2]`; the unit's own `[3]..[4]` and `[4]..[5]`. One record, so a
+    /// screening reaches a unit's lists with one read.
+    units: Vec<[u32; 6]>,
     bodies: Vec<u32>,
+    /// Beside each body, [`Programs::needs`] for it (0 for review-only bodies): read in order,
+    /// without the program.
+    needs: Vec<Needs>,
 }
 
-/// One group's bodies, each list ascending without repeats.
+/// One list of bodies in verdict order, each part ascending without repeats.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct GroupBodies<'a> {
+pub struct Bodies<'a> {
     /// Bodies whose clauses can be violated.
     pub violable: &'a [u32],
+    /// What each of them cannot be violated without ([`Programs::needs`]).
+    pub needs: &'a [Needs],
     /// Bodies of `review` clauses: at worst "needs review".
     pub review: &'a [u32],
+}
+
+/// A unit's bodies: those of its shared group and its own (a body may be in both).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitBodies<'a> {
+    pub shared: Bodies<'a>,
+    pub own: Bodies<'a>,
+}
+
+impl<'a> UnitBodies<'a> {
+    pub fn lists(&self) -> [Bodies<'a>; 2] {
+        [self.shared, self.own]
+    }
 }
 
 /// Can a clause with this body be violated? `None` for a body the programs do not have (a
@@ -40,51 +59,73 @@ pub fn violable(programs: &Programs, body: u32) -> Option<bool> {
     Some(p.effect != EffectKind::Review)
 }
 
+/// What body `b` cannot be violated without (nothing known of a body without a program).
+pub fn needs(programs: &Programs, b: u32) -> Needs {
+    programs.needs.get(b as usize).copied().unwrap_or(0)
+}
+
 impl VerdictOrder {
-    /// From the unit lists: each group's clauses mapped to their bodies through `clause_body`,
-    /// clauses without a body (or whose body has no program) left out, as screening leaves them.
+    /// From the unit lists: clauses mapped to their bodies through `clause_body`, clauses
+    /// without a body (or whose body has no program) left out, as screening leaves them.
     pub fn build(units: &UnitClauses, clause_body: &[u32], programs: &Programs) -> VerdictOrder {
-        let mut out = VerdictOrder {
-            start: vec![0],
-            ..VerdictOrder::default()
-        };
-        let (mut violating, mut reviewing) = (Vec::new(), Vec::new());
+        let mut out = VerdictOrder::default();
+        let mut groups: Vec<[u32; 3]> = Vec::with_capacity(units.groups());
         for g in 0..units.groups() {
-            violating.clear();
-            reviewing.clear();
-            for &c in units.group(g) {
-                let Some(&b) = clause_body.get(c as usize) else {
-                    continue;
-                };
-                match violable(programs, b) {
-                    Some(true) => violating.push(b),
-                    Some(false) => reviewing.push(b),
-                    None => {}
-                }
-            }
-            for list in [&mut violating, &mut reviewing] {
-                list.sort_unstable();
-                list.dedup();
-            }
-            out.bodies.extend_from_slice(&violating);
-            out.review.push(index(out.bodies.len()));
-            out.bodies.extend_from_slice(&reviewing);
-            out.start.push(index(out.bodies.len()));
+            groups.push(out.push(units.group(g), clause_body, programs));
+        }
+        for u in 0..units.len() {
+            let list = units.get(u).unwrap_or_default();
+            let own = out.push(list.own, clause_body, programs);
+            let shared = units
+                .group_of(u32::try_from(u).unwrap_or(u32::MAX))
+                .and_then(|g| groups.get(g as usize).copied())
+                .unwrap_or_default();
+            out.units
+                .push([shared[0], shared[1], shared[2], own[0], own[1], own[2]]);
         }
         out
     }
 
-    /// Group `g`'s bodies (empty lists for a group that does not exist).
-    pub fn group(&self, g: u32) -> GroupBodies<'_> {
-        let g = g as usize;
-        let (Some(&start), Some(&review), Some(&end)) =
-            (self.start.get(g), self.review.get(g), self.start.get(g + 1))
-        else {
-            return GroupBodies::default();
+    /// Appends the bodies of `clauses` in verdict order; their offsets (start, review, end).
+    fn push(&mut self, clauses: &[u32], clause_body: &[u32], programs: &Programs) -> [u32; 3] {
+        let mut bodies: Vec<(bool, u32)> = clauses
+            .iter()
+            .filter_map(|c| clause_body.get(*c as usize))
+            .filter_map(|&b| violable(programs, b).map(|v| (!v, b)))
+            .collect();
+        bodies.sort_unstable();
+        bodies.dedup();
+        let start = index(self.bodies.len());
+        let review = start + index(bodies.iter().filter(|b| !b.0).count());
+        for &(review_only, b) in &bodies {
+            self.bodies.push(b);
+            self.needs
+                .push(if review_only { 0 } else { needs(programs, b) });
+        }
+        [start, review, index(self.bodies.len())]
+    }
+
+    /// Unit `u`'s bodies (empty lists for a unit that does not exist).
+    pub fn unit(&self, u: u32) -> UnitBodies<'_> {
+        let Some(r) = self.units.get(u as usize) else {
+            return UnitBodies::default();
         };
+        UnitBodies {
+            shared: self.list(r[0], r[1], r[2]),
+            own: self.list(r[3], r[4], r[5]),
+        }
+    }
+
+    fn list(&self, start: u32, review: u32, end: u32) -> Bodies<'_> {
         let (start, review, end) = (start as usize, review as usize, end as usize);
-        GroupBodies {
-            violable: self.bodies.get(start..review).unwrap_or_default(),
+        let violable = self.bodies.get(start..review).unwrap_or_default();
+        let needs = self.needs.get(start..review).unwrap_or_default();
+        if needs.len() != violable.len() {
+            return Bodies::default();
+        }
+        Bodies {
+            violable,
+            needs,
             review: self.bodies.get(review..end).unwrap_or_default(),
         }
     }
@@ -102,36 +143,42 @@ mod tests {
     use crate::load::load_rule_set;
     use std::path::Path;
 
-    /// Every unit's group, read back through the order, holds exactly the bodies of the unit's
-    /// shared clauses, split by whether they can be violated.
+    /// Every unit's lists, read back through the order, hold exactly the bodies of its shared
+    /// and own clauses, split by whether they can be violated, each with what it needs.
     #[test]
-    fn groups_hold_each_units_shared_bodies_split_by_effect() {
+    fn units_hold_their_clauses_bodies_split_by_effect() {
         let rs = load_rule_set(Path::new("rules/nanjing"))
             .expect("demo rules load")
             .rule_set;
         let order = VerdictOrder::build(&rs.unit_clauses, &rs.clause_body, &rs.programs);
         assert_eq!(order, rs.verdict_order);
-        let mut seen_review = false;
+        let mut both_kinds = false;
         for u in 0..rs.unit_clauses.len() as u32 {
-            let g = rs.unit_clauses.group_of(u).expect("unit has a group");
-            let got = order.group(g);
-            let mut want: Vec<(bool, u32)> = rs
-                .unit_clauses
-                .of(u)
-                .shared
-                .iter()
-                .map(|&c| rs.clause_body[c as usize])
-                .map(|b| (violable(&rs.programs, b) == Some(true), b))
-                .collect();
-            want.sort_unstable();
-            want.dedup();
-            let split =
-                |v: bool| -> Vec<u32> { want.iter().filter(|w| w.0 == v).map(|w| w.1).collect() };
-            assert_eq!(got.violable, split(true).as_slice());
-            assert_eq!(got.review, split(false).as_slice());
-            seen_review |= !got.review.is_empty() && !got.violable.is_empty();
+            let got = order.unit(u);
+            let clauses = rs.unit_clauses.of(u);
+            for (list, clauses) in [(got.shared, clauses.shared), (got.own, clauses.own)] {
+                let mut want: Vec<(bool, u32)> = clauses
+                    .iter()
+                    .map(|&c| rs.clause_body[c as usize])
+                    .map(|b| (violable(&rs.programs, b) == Some(true), b))
+                    .collect();
+                want.sort_unstable();
+                want.dedup();
+                let split = |v: bool| -> Vec<u32> {
+                    want.iter().filter(|w| w.0 == v).map(|w| w.1).collect()
+                };
+                assert_eq!(list.violable, split(true).as_slice());
+                assert_eq!(list.review, split(false).as_slice());
+                let needs: Vec<Needs> = list
+                    .violable
+                    .iter()
+                    .map(|b| needs(&rs.programs, *b))
+                    .collect();
+                assert_eq!(list.needs, needs.as_slice());
+                both_kinds |= !list.review.is_empty() && !list.violable.is_empty();
+            }
         }
-        assert!(seen_review, "the demo has groups with both kinds");
-        assert_eq!(order.group(u32::MAX), GroupBodies::default());
+        assert!(both_kinds, "the demo has lists with both kinds");
+        assert_eq!(order.unit(u32::MAX), UnitBodies::default());
     }
 }

@@ -20,7 +20,8 @@ pub use site::{SiteScreen, screen_project};
 use super::logic::Outcome;
 use super::project::Project;
 use crate::compile::RuleSet;
-use crate::compile::verdict_order::{GroupBodies, violable};
+use crate::compile::program::Needs;
+use crate::compile::verdict_order::Bodies;
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
 #[derive(Debug, Default)]
@@ -28,8 +29,10 @@ pub struct Scratch {
     units: Vec<u32>,
     /// Clause ids.
     clauses: Vec<u32>,
-    /// Clause body ids (a screener's per-point pass; the bodies of a point in several units).
+    /// Clause body ids (a screener's per-point pass).
     bodies: Vec<u32>,
+    /// The bodies of a point or site in several units.
+    merged: Merged,
     /// Per layer, the distance from the current point once measured (NaN: not yet).
     distances: Vec<f64>,
     /// The project's facts as the clause programs read them.
@@ -97,10 +100,10 @@ fn screen_located(
 ) -> Outcome {
     let Scratch {
         units,
-        clauses,
-        bodies,
+        merged,
         distances,
         facts,
+        ..
     } = scratch;
     distances.clear();
     distances.resize(rules.layers.len(), f64::NAN);
@@ -112,67 +115,92 @@ fn screen_located(
         distances,
         facts,
     );
-    let body_of = |c: &u32| rules.clause_body.get(*c as usize).copied();
     match units.as_slice() {
         [] => Outcome::NeedsReview,
-        // One unit (the common case): its shared group's bodies in verdict order, then its own
-        // clauses' bodies.
-        [u] => {
-            let group = rules
-                .unit_clauses
-                .group_of(*u)
-                .map(|g| rules.verdict_order.group(g))
-                .unwrap_or_default();
-            let own = rules.unit_clauses.of(*u).own.iter().filter_map(body_of);
-            decide(&mut cx, group, own)
-        }
+        // One unit (the common case): its lists as stored.
+        [u] => decide(
+            &mut cx,
+            Outcome::Satisfied,
+            &rules.verdict_order.unit(*u).lists(),
+        ),
         _ => {
-            clauses_of(rules, units.iter().copied(), clauses);
-            bodies.clear();
-            bodies.extend(clauses.iter().filter_map(body_of));
-            bodies.sort_unstable();
-            bodies.dedup();
-            decide(&mut cx, Default::default(), bodies.iter().copied())
+            let list = merged.of(rules, units.iter().copied());
+            decide(&mut cx, Outcome::Satisfied, &[list])
         }
     }
 }
 
-/// The verdict of the clause bodies `group` and `more` (bodies of either kind): the worst of
-/// their outcomes, looked at only as far as it can still change (see
-/// [`crate::compile::verdict_order`]). Bodies without a program are skipped.
-fn decide(
-    cx: &mut Cx<'_>,
-    group: GroupBodies<'_>,
-    more: impl Iterator<Item = u32> + Clone,
-) -> Outcome {
-    let programs = &cx.rules().programs;
-    let violable = |want: bool| move |b: &u32| violable(programs, *b) == Some(want);
-    let mut verdict = Outcome::Satisfied;
-    let violable_bodies = group.violable.iter().copied();
-    for b in violable_bodies.chain(more.clone().filter(violable(true))) {
-        if verdict == Outcome::Satisfied {
-            verdict = cx.body(b).unwrap_or(verdict);
-            if verdict == Outcome::Violated {
-                return verdict;
+/// The bodies of several units' lists in verdict order, merged without repeats (reused
+/// buffers).
+#[derive(Debug, Default)]
+struct Merged {
+    gathered: Vec<(bool, u32, Needs)>,
+    bodies: Vec<u32>,
+    needs: Vec<Needs>,
+}
+
+impl Merged {
+    fn of(&mut self, rules: &RuleSet, units: impl Iterator<Item = u32>) -> Bodies<'_> {
+        self.gathered.clear();
+        for u in units {
+            for list in rules.verdict_order.unit(u).lists() {
+                let violable = list.violable.iter().zip(list.needs);
+                self.gathered
+                    .extend(violable.map(|(&b, &needs)| (false, b, needs)));
+                self.gathered
+                    .extend(list.review.iter().map(|&b| (true, b, 0)));
             }
-        } else if cx.violated(b) {
-            return Outcome::Violated;
+        }
+        self.gathered.sort_unstable();
+        self.gathered.dedup();
+        self.bodies.clear();
+        self.bodies.extend(self.gathered.iter().map(|g| g.1));
+        self.needs.clear();
+        self.needs.extend(self.gathered.iter().map(|g| g.2));
+        // Violable bodies sort first (`false`).
+        let split = self.gathered.iter().filter(|g| !g.0).count();
+        let (violable, review) = self.bodies.split_at(split);
+        Bodies {
+            violable,
+            needs: self.needs.get(..split).unwrap_or_default(),
+            review,
         }
     }
-    if verdict == Outcome::NeedsReview {
+}
+
+/// The verdict of the bodies of `lists`, starting from `from`: the worst of their outcomes,
+/// looked at only as far as it can still change ([`crate::compile::verdict_order`]): each
+/// violable body's outcome until one needs review, then only whether it is violated (not even
+/// asked of one needing a fact the project does not state); review-only bodies only if nothing
+/// is violated or to review yet, and only until one is triggered. Bodies without a program are
+/// skipped.
+fn decide(cx: &mut Cx<'_>, from: Outcome, lists: &[Bodies<'_>]) -> Outcome {
+    let mut verdict = from;
+    for list in lists {
+        for (&b, &needs) in list.violable.iter().zip(list.needs) {
+            if verdict == Outcome::Satisfied {
+                verdict = cx.body(b).unwrap_or(verdict);
+                if verdict == Outcome::Violated {
+                    return verdict;
+                }
+            } else if needs & !cx.stated() == 0 && cx.violated(b) {
+                return Outcome::Violated;
+            }
+        }
+    }
+    if verdict != Outcome::Satisfied {
         return verdict;
     }
-    // Nothing is violated: one review clause that is triggered (or may be) decides.
-    let mut review = group
-        .review
-        .iter()
-        .copied()
-        .chain(more.filter(violable(false)));
-    if review.any(|b| cx.body(b) == Some(Outcome::NeedsReview)) {
-        Outcome::NeedsReview
-    } else {
-        Outcome::Satisfied
+    for list in lists {
+        if list
+            .review
+            .iter()
+            .any(|&b| cx.body(b) == Some(Outcome::NeedsReview))
+        {
+            return Outcome::NeedsReview;
+        }
     }
+    Outcome::Satisfied
 }
 
 /// The clauses that apply in any of `units`, ascending without repeats, into `out` (cleared

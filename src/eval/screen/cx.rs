@@ -110,10 +110,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    pub(super) fn rules(&self) -> &'a RuleSet {
-        self.rules
-    }
-
     /// The outcome of clause body `b` (its `when`, effect and exemptions); `None` when the rule
     /// set has no such body.
     pub(super) fn body(&mut self, b: u32) -> Option<Outcome> {
@@ -130,11 +126,6 @@ impl<'a> Cx<'a> {
         let Some(p) = programs.bodies.get(b as usize) else {
             return false;
         };
-        // A trigger or requirement reading a fact the project does not state is unknown.
-        let needs = programs.needs.get(b as usize).copied().unwrap_or(0);
-        if needs & !self.stated() != 0 {
-            return false;
-        }
         let triggered = p.when == NONE || self.cond_is(p.when, true);
         let violated = match p.effect {
             EffectKind::Review => false,
@@ -286,7 +277,7 @@ impl<'a> Cx<'a> {
     }
 
     /// The facts and emissions the project states, as [`Needs`] bits (read once per project).
-    fn stated(&mut self) -> Needs {
+    pub(super) fn stated(&mut self) -> Needs {
         if let Some(n) = self.facts.stated {
             return n;
         }

@@ -6,7 +6,9 @@
 
 use geo::{BoundingRect, Geometry};
 
-use super::{ClauseMemo, Cx, Scratch, Screener, Site, clauses_of, screen_located, screen_point};
+use super::{
+    ClauseMemo, Cx, Scratch, Screener, Site, clauses_of, decide, screen_located, screen_point,
+};
 use crate::compile::RuleSet;
 use crate::eval::COVERAGE_TOLERANCE;
 use crate::eval::logic::Outcome;
@@ -65,8 +67,6 @@ pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch)
             units: shape.units,
         };
     }
-    let mut clauses = std::mem::take(&mut scratch.clauses);
-    shape.clauses(rules, &mut clauses);
     let hinted: Vec<u32> = shape.proven.into_iter().collect();
     scratch.distances.clear();
     scratch.distances.resize(rules.layers.len(), f64::NAN);
@@ -78,14 +78,8 @@ pub fn screen_project(rules: &RuleSet, project: &Project, scratch: &mut Scratch)
         &mut scratch.distances,
         &mut scratch.facts,
     );
-    let mut verdict = shape.base_verdict();
-    for c in &clauses {
-        let outcome = rules.clause_body.get(*c as usize).and_then(|b| cx.body(*b));
-        if let Some(outcome) = outcome {
-            verdict = verdict.min(outcome);
-        }
-    }
-    scratch.clauses = clauses;
+    let bodies = scratch.merged.of(rules, shape.units.iter().map(|t| t.unit));
+    let verdict = decide(&mut cx, shape.base_verdict(), &[bodies]);
     SiteScreen {
         verdict,
         units: shape.units,
