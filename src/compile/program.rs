@@ -31,7 +31,8 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 /// No node / no probe.
 pub const NONE: u32 = u32::MAX;
 
-/// Facts and emissions a condition cannot be true without: bit `f` for fact `f` below
+/// Facts and emissions a condition cannot have a given value (true, or false) without: bit `f`
+/// for fact `f` below
 /// [`FACT_BITS`], bit `FACT_BITS + p` for pollutant `p` below `64 - FACT_BITS`. Ids beyond have
 /// no bit and are left out, which only makes the set smaller (a screening then skips fewer
 /// clauses, never a wrong one). One word, so a unit's list of them stays small in cache.
@@ -245,7 +246,8 @@ pub struct Programs {
     pub prefixes: Vec<Prefix>,
     /// `prefixes` packed (word, mask), when every one of them packs (`None` otherwise, and
     /// screening compares as it must): a project's code is tested against a list in one tight
-    /// loop.
+    /// loop. One prefix longer than eight bytes anywhere turns this off for the whole rule set
+    /// (GB/T 4754 codes have at most five).
     pub packed: Option<Vec<(u64, u64)>>,
     pub probes: Vec<Probe>,
     /// Per clause body, what it cannot be violated without ([`Needs`]): what its trigger cannot
@@ -590,8 +592,6 @@ fn interned_values(bodies: &[Arc<ClauseBody>], schema: &Schema) -> Vec<ValueTabl
     tables
 }
 
-/// Does deciding this condition (at its top level) measure geometry? Such parts of `and`/`or`
-/// are evaluated last.
 /// Where a part of an `and`/`or` goes: the parts most likely to decide first, those that
 /// measure geometry last (a decisive part spares the measurement). An industry test rules out
 /// most clauses for a given project; the construction nature, stated by every project and
@@ -605,6 +605,8 @@ fn rank(c: &Cond) -> u8 {
     }
 }
 
+/// Does deciding this condition (at its top level) measure geometry? Such parts of `and`/`or`
+/// are evaluated last.
 fn is_spatial(c: &Cond) -> bool {
     match &c.kind {
         CondKind::Within(_) | CondKind::Intersects(_) => true,

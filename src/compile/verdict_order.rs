@@ -6,7 +6,8 @@
 //! order lets screening stop looking as soon as nothing left can change it: a review clause can
 //! give "needs review" at worst, so once a violable clause has given that, the review clauses
 //! need not be looked at, and the violable ones left need only be asked whether they are
-//! violated. Clauses of one group that share a body are evaluated once.
+//! violated. Clauses of one list that share a body are evaluated once (a body both in a unit's
+//! shared group and among its own clauses, twice).
 //!
 //! Derived from the unit lists, the clause → body index and the bodies' programs whenever a rule
 //! set is compiled or loaded; never stored in a snapshot.
@@ -69,13 +70,21 @@ impl VerdictOrder {
     /// without a body (or whose body has no program) left out, as screening leaves them.
     pub fn build(units: &UnitClauses, clause_body: &[u32], programs: &Programs) -> VerdictOrder {
         let mut out = VerdictOrder::default();
+        out.units.reserve_exact(units.len());
+        let total = (0..units.groups())
+            .map(|g| units.group(g).len())
+            .sum::<usize>()
+            + units.lists().map(|l| l.own.len()).sum::<usize>();
+        out.bodies.reserve_exact(total);
+        out.needs.reserve_exact(total);
+        let mut buffer = Vec::new();
         let mut groups: Vec<[u32; 3]> = Vec::with_capacity(units.groups());
         for g in 0..units.groups() {
-            groups.push(out.push(units.group(g), clause_body, programs));
+            groups.push(out.push(units.group(g), clause_body, programs, &mut buffer));
         }
         for u in 0..units.len() {
             let list = units.get(u).unwrap_or_default();
-            let own = out.push(list.own, clause_body, programs);
+            let own = out.push(list.own, clause_body, programs, &mut buffer);
             let shared = units
                 .group_of(u32::try_from(u).unwrap_or(u32::MAX))
                 .and_then(|g| groups.get(g as usize).copied())
@@ -87,17 +96,26 @@ impl VerdictOrder {
     }
 
     /// Appends the bodies of `clauses` in verdict order; their offsets (start, review, end).
-    fn push(&mut self, clauses: &[u32], clause_body: &[u32], programs: &Programs) -> [u32; 3] {
-        let mut bodies: Vec<(bool, u32)> = clauses
-            .iter()
-            .filter_map(|c| clause_body.get(*c as usize))
-            .filter_map(|&b| violable(programs, b).map(|v| (!v, b)))
-            .collect();
+    /// `bodies` is a reused buffer.
+    fn push(
+        &mut self,
+        clauses: &[u32],
+        clause_body: &[u32],
+        programs: &Programs,
+        bodies: &mut Vec<(bool, u32)>,
+    ) -> [u32; 3] {
+        bodies.clear();
+        bodies.extend(
+            clauses
+                .iter()
+                .filter_map(|c| clause_body.get(*c as usize))
+                .filter_map(|&b| violable(programs, b).map(|v| (!v, b))),
+        );
         bodies.sort_unstable();
         bodies.dedup();
         let start = index(self.bodies.len());
         let review = start + index(bodies.iter().filter(|b| !b.0).count());
-        for &(review_only, b) in &bodies {
+        for &(review_only, b) in bodies.iter() {
             self.bodies.push(b);
             self.needs
                 .push(if review_only { 0 } else { needs(programs, b) });
@@ -120,6 +138,7 @@ impl VerdictOrder {
         let (start, review, end) = (start as usize, review as usize, end as usize);
         let violable = self.bodies.get(start..review).unwrap_or_default();
         let needs = self.needs.get(start..review).unwrap_or_default();
+        debug_assert_eq!(needs.len(), violable.len(), "built together");
         if needs.len() != violable.len() {
             return Bodies::default();
         }

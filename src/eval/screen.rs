@@ -32,7 +32,7 @@ pub struct Scratch {
     /// Clause body ids (a screener's per-point pass).
     bodies: Vec<u32>,
     /// The bodies of a point or site in several units.
-    merged: Merged,
+    merged: MergedBodies,
     /// Per layer, the distance from the current point once measured (NaN: not yet).
     distances: Vec<f64>,
     /// The project's facts as the clause programs read them.
@@ -133,13 +133,13 @@ fn screen_located(
 /// The bodies of several units' lists in verdict order, merged without repeats (reused
 /// buffers).
 #[derive(Debug, Default)]
-struct Merged {
+struct MergedBodies {
     gathered: Vec<(bool, u32, Needs)>,
     bodies: Vec<u32>,
     needs: Vec<Needs>,
 }
 
-impl Merged {
+impl MergedBodies {
     fn of(&mut self, rules: &RuleSet, units: impl Iterator<Item = u32>) -> Bodies<'_> {
         self.gathered.clear();
         for u in units {
@@ -172,8 +172,8 @@ impl Merged {
 /// looked at only as far as it can still change ([`crate::compile::verdict_order`]): each
 /// violable body's outcome until one needs review, then only whether it is violated (not even
 /// asked of one needing a fact the project does not state); review-only bodies only if nothing
-/// is violated or to review yet, and only until one is triggered. Bodies without a program are
-/// skipped.
+/// is violated or to review yet, and only until one is triggered or may be. Bodies without a
+/// program are skipped.
 fn decide(cx: &mut Cx<'_>, from: Outcome, lists: &[Bodies<'_>]) -> Outcome {
     let mut verdict = from;
     for list in lists {

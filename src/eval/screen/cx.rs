@@ -515,3 +515,86 @@ fn bit(bits: &[u64], at: usize, i: u32) -> bool {
     bits.get(at + i as usize / 64)
         .is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::parse_project;
+    use crate::load::load_rule_set;
+    use geo::Coord;
+    use std::path::Path;
+
+    /// The shortcuts screening takes give the answers of the full evaluation they stand for:
+    /// `cond_is` is `cond` compared, for every node; `violated` is the body's outcome compared,
+    /// for every body; and a body that needs a fact the project does not state is never
+    /// violated. For every Nanjing example project, each with every one of its facts and
+    /// emissions left out in turn, at points across the city.
+    #[test]
+    fn the_verdict_shortcuts_agree_with_the_full_outcome() {
+        let rs = load_rule_set(Path::new("rules/nanjing"))
+            .expect("demo rules load")
+            .rule_set;
+        let mut variants = Vec::new();
+        let mut files: Vec<_> = std::fs::read_dir("examples/projects")
+            .expect("examples")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("example reads");
+            let Ok(p) = parse_project(&text, &rs.schema) else {
+                continue;
+            };
+            for f in (0..p.facts.len()).filter(|f| p.facts[*f].is_some()) {
+                let mut q = p.clone();
+                q.facts[f] = None;
+                variants.push(q);
+            }
+            for e in (0..p.emissions.len()).filter(|e| p.emissions[*e].is_some()) {
+                let mut q = p.clone();
+                q.emissions[e] = None;
+                variants.push(q);
+            }
+            variants.push(p);
+        }
+        assert!(variants.len() > 50, "{} projects", variants.len());
+        let points: Vec<Coord<f64>> = (0..6)
+            .flat_map(|i| (0..6).map(move |j| (i, j)))
+            .map(|(i, j)| Coord {
+                x: 118.4 + 0.15 * f64::from(i),
+                y: 31.3 + 0.2 * f64::from(j),
+            })
+            .collect();
+        let (mut facts, mut distances, mut units) = (Facts::default(), Vec::new(), Vec::new());
+        let mut seen = [0usize; 3];
+        for p in &variants {
+            for &at in &points {
+                units.clear();
+                rs.locate_point(at.x, at.y, &mut units);
+                facts.reset(&rs.programs);
+                distances.clear();
+                distances.resize(rs.layers.len(), f64::NAN);
+                let site = Some(Site::Point(at));
+                let mut cx = Cx::new(&rs, p, site, &units, &mut distances, &mut facts);
+                for n in 0..rs.programs.ops.len() as u32 {
+                    let v = cx.cond(n);
+                    for want in [true, false] {
+                        assert_eq!(cx.cond_is(n, want), v == Truth::from_bool(want), "node {n}");
+                    }
+                }
+                let stated = cx.stated();
+                for b in 0..rs.programs.bodies.len() as u32 {
+                    let outcome = cx.body(b).expect("a body");
+                    let violated = outcome == Outcome::Violated;
+                    assert_eq!(cx.violated(b), violated, "body {b}");
+                    if rs.programs.needs[b as usize] & !stated != 0 {
+                        assert!(!violated, "body {b} violated without what it needs");
+                    }
+                    seen[outcome as usize] += 1;
+                }
+            }
+        }
+        assert!(seen.iter().all(|n| *n > 0), "every outcome met: {seen:?}");
+    }
+}
