@@ -281,20 +281,12 @@ impl<'a> Cx<'a> {
         if let Some(n) = self.facts.stated {
             return n;
         }
-        let facts = self
-            .project
-            .facts
-            .iter()
-            .enumerate()
-            .filter(|f| f.1.is_some());
-        let emissions = self
-            .project
-            .emissions
-            .iter()
-            .enumerate()
-            .filter(|e| e.1.is_some());
-        let n = facts.fold(0, |n, (f, _)| n | u32::try_from(f).map_or(0, fact_bit))
-            | emissions.fold(0, |n, (p, _)| n | u32::try_from(p).map_or(0, pollutant_bit));
+        // Bit `bit(i)` for every `i` that is `Some`.
+        fn bits<T>(items: &[Option<T>], bit: fn(u32) -> Needs) -> Needs {
+            let ids = items.iter().enumerate().filter(|(_, x)| x.is_some());
+            ids.fold(0, |n, (i, _)| n | u32::try_from(i).map_or(0, bit))
+        }
+        let n = bits(&self.project.facts, fact_bit) | bits(&self.project.emissions, pollutant_bit);
         self.facts.stated = Some(n);
         n
     }
