@@ -320,6 +320,34 @@ level "南京市" applies to city 3201 {
     assert!(differ > 50, "the site area changes the verdict ({differ})");
 }
 
+/// Points located once by the caller (as `locate --project` does) get the verdicts the screener
+/// gives when it locates them itself; units and ends that do not fit the points are not
+/// trusted.
+#[test]
+fn points_located_beforehand_are_screened_as_when_the_screener_locates_them() {
+    let rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let text =
+        std::fs::read_to_string("examples/projects/01-luhe-chemical-expansion.json").unwrap();
+    let project = parse_project(&text, &rs.schema).unwrap();
+    let pts: Vec<Coord<f64>> = points(17, 3_000, (118.3, 119.3), (31.2, 32.7))
+        .into_iter()
+        .map(|(x, y)| Coord { x, y })
+        .collect();
+    let (mut units, mut ends) = (Vec::new(), Vec::new());
+    rs.unit_index.locate_points(&pts, &mut units, &mut ends);
+    let (mut want, mut got) = (Vec::new(), Vec::new());
+    Screener::new(&rs, &project).screen_many(&pts, &mut want);
+    Screener::new(&rs, &project).screen_located(&pts, &units, &ends, &mut got);
+    assert_eq!(got, want);
+    assert!(want.iter().collect::<std::collections::HashSet<_>>().len() > 1);
+    // Ends that run past the units, or one short: located again, same verdicts.
+    let past: Vec<usize> = ends.iter().map(|e| e + 1).collect();
+    Screener::new(&rs, &project).screen_located(&pts, &units, &past, &mut got);
+    assert_eq!(got, want);
+    Screener::new(&rs, &project).screen_located(&pts, &units, &ends[1..], &mut got);
+    assert_eq!(got, want);
+}
+
 /// A rule set over the Nanjing demo's units and Yangtze layer with the given declarations and
 /// levels, compiled from a scratch directory.
 fn nanjing_rules(tag: &str, rules: &str) -> zonecheck::compile::RuleSet {

@@ -179,7 +179,7 @@ impl Chunk {
         rules
             .unit_index
             .locate_points(&self.points, &mut self.units, &mut self.ends);
-        let verdicts = screen_parallel(screeners, &self.points);
+        let verdicts = screen_parallel(screeners, &self.points, &self.units, &self.ends);
         let mut from = 0;
         for (i, (id, end)) in self.ids.iter().zip(&self.ends).enumerate() {
             let mut codes: Vec<&str> = self
@@ -202,21 +202,39 @@ impl Chunk {
     }
 }
 
-/// The verdicts at `points`, the points split evenly between the screeners, each on its own
-/// thread (no verdicts without screeners).
-fn screen_parallel(screeners: &mut [Screener], points: &[Coord<f64>]) -> Vec<Outcome> {
+/// The verdicts at `points`, located as `units` and `ends` say (`UnitIndex::locate_points`), the
+/// points split evenly between the screeners, each on its own thread (no verdicts without
+/// screeners).
+fn screen_parallel(
+    screeners: &mut [Screener],
+    points: &[Coord<f64>],
+    units: &[u32],
+    ends: &[usize],
+) -> Vec<Outcome> {
     if screeners.is_empty() || points.is_empty() {
         return Vec::new();
     }
     let per = points.len().div_ceil(screeners.len());
     let mut parts: Vec<Vec<Outcome>> = vec![Vec::new(); screeners.len()];
     std::thread::scope(|s| {
+        let mut first: usize = 0;
         for ((screener, pts), verdicts) in screeners
             .iter_mut()
             .zip(points.chunks(per))
             .zip(parts.iter_mut())
         {
-            s.spawn(move || screener.screen_many(pts, verdicts));
+            // This part's points' units, with their ends counted from the part's first unit.
+            let start = first.checked_sub(1).and_then(|i| ends.get(i)).copied();
+            let start = start.unwrap_or(0);
+            let part_ends: Vec<usize> = ends
+                .get(first..first + pts.len())
+                .unwrap_or_default()
+                .iter()
+                .map(|e| e.saturating_sub(start))
+                .collect();
+            let part_units = units.get(start..).unwrap_or_default();
+            first += pts.len();
+            s.spawn(move || screener.screen_located(pts, part_units, &part_ends, verdicts));
         }
     });
     parts.concat()

@@ -329,13 +329,53 @@ impl<'a> Screener<'a> {
             self.rules
                 .unit_index
                 .locate_points(chunk, &mut all, &mut ends);
-            self.read_ahead(&all);
-            let mut from = 0;
-            for (p, &end) in chunk.iter().zip(&ends) {
-                let units = all.get(from..end).unwrap_or_default();
-                verdicts.push(self.screen_in(units, *p));
-                from = end;
-            }
+            self.screen_chunk(chunk, &all, &ends, 0, verdicts);
+        }
+    }
+
+    /// [`Screener::screen_many`] for points already located, as
+    /// [`crate::index::UnitIndex::locate_points`] gives them: point `i`'s units are
+    /// `units[ends[i - 1]..ends[i]]` (from 0 for the first). Verdicts are appended to
+    /// `verdicts` after clearing it, one per point. Lengths that disagree (`ends` not one per
+    /// point) are not trusted: the points are then located again.
+    pub fn screen_located(
+        &mut self,
+        pts: &[Coord<f64>],
+        units: &[u32],
+        ends: &[usize],
+        verdicts: &mut Vec<Outcome>,
+    ) {
+        let consistent = ends.len() == pts.len()
+            && ends.windows(2).all(|w| w[0] <= w[1])
+            && ends.last().is_none_or(|e| *e <= units.len());
+        if !consistent || self.project.accuracy_m > 0.0 {
+            self.screen_many(pts, verdicts);
+            return;
+        }
+        verdicts.clear();
+        let mut from = 0;
+        for (chunk, chunk_ends) in pts.chunks(SCREEN_CHUNK).zip(ends.chunks(SCREEN_CHUNK)) {
+            self.screen_chunk(chunk, units, chunk_ends, from, verdicts);
+            from = chunk_ends.last().copied().unwrap_or(from);
+        }
+    }
+
+    /// Screens `chunk`, its points' units being `units[from..ends[0]]`, `units[ends[0]..ends[1]]`
+    /// and so on (the units read ahead first).
+    fn screen_chunk(
+        &mut self,
+        chunk: &[Coord<f64>],
+        units: &[u32],
+        ends: &[usize],
+        mut from: usize,
+        verdicts: &mut Vec<Outcome>,
+    ) {
+        let last = ends.last().copied().unwrap_or(from);
+        self.read_ahead(units.get(from..last).unwrap_or_default());
+        for (p, &end) in chunk.iter().zip(ends) {
+            let here = units.get(from..end).unwrap_or_default();
+            verdicts.push(self.screen_in(here, *p));
+            from = end;
         }
     }
 
