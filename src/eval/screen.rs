@@ -21,7 +21,7 @@ use super::logic::Outcome;
 use super::project::Project;
 use crate::compile::RuleSet;
 use crate::compile::program::Needs;
-use crate::compile::verdict_order::Bodies;
+use crate::compile::verdict_order::{Bodies, needs};
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
 #[derive(Debug, Default)]
@@ -440,12 +440,15 @@ impl<'a> Screener<'a> {
             distances,
             facts,
         );
-        for b in bodies.iter() {
-            if let Some(outcome) = cx.body(*b) {
-                verdict = verdict.min(outcome);
-                if verdict == Outcome::Violated {
-                    break;
-                }
+        // As in `decide`: once the verdict needs review, only a violation can change it.
+        for &b in bodies.iter() {
+            if verdict == Outcome::Satisfied {
+                verdict = cx.body(b).unwrap_or(verdict);
+            } else if needs(&self.rules.programs, b) & !cx.stated() == 0 && cx.violated(b) {
+                verdict = Outcome::Violated;
+            }
+            if verdict == Outcome::Violated {
+                break;
             }
         }
         verdict
