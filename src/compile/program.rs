@@ -32,10 +32,10 @@ use crate::syntax::ast::{ArithOp, CmpOp};
 pub const NONE: u32 = u32::MAX;
 
 /// Facts and emissions a condition cannot have a given value (true, or false) without: bit `f`
-/// for fact `f` below
-/// [`FACT_BITS`], bit `FACT_BITS + p` for pollutant `p` below `64 - FACT_BITS`. Ids beyond have
-/// no bit and are left out, which only makes the set smaller (a screening then skips fewer
-/// clauses, never a wrong one). One word, so a unit's list of them stays small in cache.
+/// for fact `f` below [`FACT_BITS`], bit `FACT_BITS + p` for pollutant `p` below
+/// `64 - FACT_BITS`. Ids beyond have no bit and are left out, which only makes the set smaller
+/// (a screening then skips fewer clauses, never a wrong one). One word, so a unit's list of
+/// them stays small in cache.
 pub type Needs = u64;
 
 /// Facts with a bit in [`Needs`] (the national schema declares 24 besides the built-in ones, and
