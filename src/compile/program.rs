@@ -285,49 +285,45 @@ impl Programs {
         for body in bodies {
             let program = p.body(body, hints);
             let requirement = match program.effect {
-                EffectKind::Require => p.needs_false(program.requirement),
+                EffectKind::Require => p.needs(program.requirement, false),
                 EffectKind::Forbid | EffectKind::Review => 0,
             };
-            p.needs.push(p.needs_true(program.when) | requirement);
+            p.needs.push(p.needs(program.when, true) | requirement);
             p.bodies.push(program);
         }
         p.packed = p.prefixes.iter().map(|x| x.packed).collect();
         p
     }
 
-    /// What the condition at `at` cannot be true without: a part that reads a fact or an
-    /// emission the project does not state is unknown, so an `and` needs what any of its parts
-    /// needs and an `or` what all of its branches need.
-    fn needs_true(&self, at: u32) -> Needs {
-        self.needs(at, true)
+    /// The parts of the `and`/`or` node at `at` whose subtree ends at `end`: where each starts.
+    pub fn parts(&self, at: u32, end: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut part = at + 1;
+        std::iter::from_fn(move || {
+            let this = part;
+            (this < end).then(|| {
+                part = self.ops.get(this as usize).map_or(end, |o| o.end(this));
+                this
+            })
+        })
     }
 
-    /// What the condition at `at` cannot be false without (an `or` needs what any part needs).
-    fn needs_false(&self, at: u32) -> Needs {
-        self.needs(at, false)
-    }
-
-    /// What the condition at `at` cannot be `want` without. `known(…)` and distance tests (a
-    /// hint may decide those without the other side) need nothing.
+    /// What the condition at `at` cannot be `want` without: a part that reads a fact or an
+    /// emission the project does not state is unknown, so an `and` wanted true (an `or` wanted
+    /// false) needs what any of its parts needs, and the other way round what all of them need.
+    /// `known(…)` and distance tests (a hint may decide those without the other side) need
+    /// nothing.
     fn needs(&self, at: u32, want: bool) -> Needs {
         let Some(&op) = self.ops.get(at as usize) else {
             return 0;
         };
-        let end = op.end(at);
-        let mut parts = Vec::new();
-        let mut part = at + 1;
-        while part < end {
-            parts.push(part);
-            part = self.ops.get(part as usize).map_or(end, |o| o.end(part));
-        }
         match op {
             // Every part must be `want`: any unknown part prevents it.
-            Op::And { .. } | Op::Or { .. } if matches!(op, Op::And { .. }) == want => {
-                parts.iter().fold(0, |n, p| n | self.needs(*p, want))
+            Op::And { end } | Op::Or { end } if matches!(op, Op::And { .. }) == want => {
+                self.parts(at, end).fold(0, |n, p| n | self.needs(p, want))
             }
             // One part being `want` suffices: only what all parts need prevents it.
-            Op::And { .. } | Op::Or { .. } => {
-                parts.iter().fold(!0, |n, p| n & self.needs(*p, want))
+            Op::And { end } | Op::Or { end } => {
+                self.parts(at, end).fold(!0, |n, p| n & self.needs(p, want))
             }
             Op::Not { .. } => self.needs(at + 1, !want),
             Op::BoolFact(f) | Op::EnumIn { fact: f, .. } => fact_bit(f),

@@ -179,14 +179,12 @@ impl<'a> Cx<'a> {
                 } else {
                     (Truth::True, Truth::False)
                 };
-                let mut part = at + 1;
-                while part < end {
+                for part in programs.parts(at, end) {
                     let v = self.cond(part);
                     acc = if is_and { acc.and(v) } else { acc.or(v) };
                     if acc == decisive {
                         return acc;
                     }
-                    part = programs.ops.get(part as usize).map_or(end, |o| o.end(part));
                 }
                 acc
             }
@@ -305,12 +303,10 @@ impl<'a> Cx<'a> {
                 // Every part must be `want` (an `and` wanted true, an `or` wanted false), or any
                 // one part suffices.
                 let every = matches!(op, Op::And { .. }) == want;
-                let mut part = at + 1;
-                while part < end {
+                for part in programs.parts(at, end) {
                     if self.cond_is(part, want) != every {
                         return !every;
                     }
-                    part = programs.ops.get(part as usize).map_or(end, |o| o.end(part));
                 }
                 every
             }
