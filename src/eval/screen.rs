@@ -168,6 +168,16 @@ impl MergedBodies {
     }
 }
 
+/// The verdict `verdict` becomes with body `b` (which cannot be violated without `needs`): the
+/// body's outcome while nothing is violated or to review, then only whether it is violated.
+fn with_body(cx: &mut Cx<'_>, verdict: Outcome, b: u32, needs: Needs) -> Outcome {
+    match verdict {
+        Outcome::Satisfied => cx.body(b).unwrap_or(verdict),
+        Outcome::NeedsReview if needs & !cx.stated() == 0 && cx.violated(b) => Outcome::Violated,
+        _ => verdict,
+    }
+}
+
 /// The verdict of the bodies of `lists`, starting from `from`: the worst of their outcomes,
 /// looked at only as far as it can still change ([`crate::compile::verdict_order`]): each
 /// violable body's outcome until one needs review, then only whether it is violated (not even
@@ -178,13 +188,9 @@ fn decide(cx: &mut Cx<'_>, from: Outcome, lists: &[Bodies<'_>]) -> Outcome {
     let mut verdict = from;
     for list in lists {
         for (&b, &needs) in list.violable.iter().zip(list.needs) {
-            if verdict == Outcome::Satisfied {
-                verdict = cx.body(b).unwrap_or(verdict);
-                if verdict == Outcome::Violated {
-                    return verdict;
-                }
-            } else if needs & !cx.stated() == 0 && cx.violated(b) {
-                return Outcome::Violated;
+            verdict = with_body(cx, verdict, b, needs);
+            if verdict == Outcome::Violated {
+                return verdict;
             }
         }
     }
@@ -442,11 +448,7 @@ impl<'a> Screener<'a> {
         );
         // As in `decide`: once the verdict needs review, only a violation can change it.
         for &b in bodies.iter() {
-            if verdict == Outcome::Satisfied {
-                verdict = cx.body(b).unwrap_or(verdict);
-            } else if needs(&self.rules.programs, b) & !cx.stated() == 0 && cx.violated(b) {
-                verdict = Outcome::Violated;
-            }
+            verdict = with_body(&mut cx, verdict, b, needs(&self.rules.programs, b));
             if verdict == Outcome::Violated {
                 break;
             }
