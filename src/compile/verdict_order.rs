@@ -12,7 +12,7 @@
 //! Derived from the unit lists, the clause → body index and the bodies' programs whenever a rule
 //! set is compiled or loaded; never stored in a snapshot.
 
-use super::program::{EffectKind, Needs, Programs};
+use super::program::{EffectKind, Programs};
 use super::unit_lists::UnitClauses;
 
 /// Per unit, the distinct bodies of its clauses in verdict order: its shared group's, then its
@@ -23,10 +23,10 @@ pub struct VerdictOrder {
     /// review-only ones `[1]..[2]`; the unit's own `[3]..[4]` and `[4]..[5]`. One record, so a
     /// screening reaches a unit's lists with one read.
     units: Vec<[u32; 6]>,
+    /// What each body needs is not kept beside it: [`Programs::needs`] is a small table
+    /// (8 bytes per distinct body) that stays in cache, where a copy per list entry would be a
+    /// second stream of misses for a random unit.
     bodies: Vec<u32>,
-    /// Beside each body, [`Programs::needs`] for it (0 for review-only bodies): read in order,
-    /// without the program.
-    needs: Vec<Needs>,
 }
 
 /// One list of bodies in verdict order, each part ascending without repeats.
@@ -34,8 +34,6 @@ pub struct VerdictOrder {
 pub struct Bodies<'a> {
     /// Bodies whose clauses can be violated.
     pub violable: &'a [u32],
-    /// What each of them cannot be violated without ([`Programs::needs`]).
-    pub needs: &'a [Needs],
     /// Bodies of `review` clauses: at worst "needs review".
     pub review: &'a [u32],
 }
@@ -60,11 +58,6 @@ pub fn violable(programs: &Programs, body: u32) -> Option<bool> {
     Some(p.effect != EffectKind::Review)
 }
 
-/// What body `b` cannot be violated without (nothing known of a body without a program).
-pub fn needs(programs: &Programs, b: u32) -> Needs {
-    programs.needs.get(b as usize).copied().unwrap_or(0)
-}
-
 impl VerdictOrder {
     /// From the unit lists: clauses mapped to their bodies through `clause_body`, clauses
     /// without a body (or whose body has no program) left out, as screening leaves them.
@@ -76,7 +69,6 @@ impl VerdictOrder {
             .sum::<usize>()
             + units.lists().map(|l| l.own.len()).sum::<usize>();
         out.bodies.reserve_exact(total);
-        out.needs.reserve_exact(total);
         let mut buffer = Vec::new();
         let mut groups: Vec<[u32; 3]> = Vec::with_capacity(units.groups());
         for g in 0..units.groups() {
@@ -115,11 +107,7 @@ impl VerdictOrder {
         bodies.dedup();
         let start = index(self.bodies.len());
         let review = start + index(bodies.iter().filter(|b| !b.0).count());
-        for &(review_only, b) in bodies.iter() {
-            self.bodies.push(b);
-            self.needs
-                .push(if review_only { 0 } else { needs(programs, b) });
-        }
+        self.bodies.extend(bodies.iter().map(|b| b.1));
         [start, review, index(self.bodies.len())]
     }
 
@@ -136,15 +124,8 @@ impl VerdictOrder {
 
     fn list(&self, start: u32, review: u32, end: u32) -> Bodies<'_> {
         let (start, review, end) = (start as usize, review as usize, end as usize);
-        let violable = self.bodies.get(start..review).unwrap_or_default();
-        let needs = self.needs.get(start..review).unwrap_or_default();
-        debug_assert_eq!(needs.len(), violable.len(), "built together");
-        if needs.len() != violable.len() {
-            return Bodies::default();
-        }
         Bodies {
-            violable,
-            needs,
+            violable: self.bodies.get(start..review).unwrap_or_default(),
             review: self.bodies.get(review..end).unwrap_or_default(),
         }
     }
@@ -163,7 +144,7 @@ mod tests {
     use std::path::Path;
 
     /// Every unit's lists, read back through the order, hold exactly the bodies of its shared
-    /// and own clauses, split by whether they can be violated, each with what it needs.
+    /// and own clauses, split by whether they can be violated.
     #[test]
     fn units_hold_their_clauses_bodies_split_by_effect() {
         let rs = load_rule_set(Path::new("rules/nanjing"))
@@ -188,12 +169,6 @@ mod tests {
                 };
                 assert_eq!(list.violable, split(true).as_slice());
                 assert_eq!(list.review, split(false).as_slice());
-                let needs: Vec<Needs> = list
-                    .violable
-                    .iter()
-                    .map(|b| needs(&rs.programs, *b))
-                    .collect();
-                assert_eq!(list.needs, needs.as_slice());
                 both_kinds |= !list.review.is_empty() && !list.violable.is_empty();
             }
         }

@@ -20,8 +20,7 @@ pub use site::{SiteScreen, screen_project};
 use super::logic::Outcome;
 use super::project::Project;
 use crate::compile::RuleSet;
-use crate::compile::program::Needs;
-use crate::compile::verdict_order::{Bodies, needs};
+use crate::compile::verdict_order::Bodies;
 
 /// Reusable buffers, so that screening many points allocates nothing per point.
 #[derive(Debug, Default)]
@@ -134,9 +133,8 @@ fn screen_located(
 /// buffers).
 #[derive(Debug, Default)]
 struct MergedBodies {
-    gathered: Vec<(bool, u32, Needs)>,
+    gathered: Vec<(bool, u32)>,
     bodies: Vec<u32>,
-    needs: Vec<Needs>,
 }
 
 impl MergedBodies {
@@ -144,36 +142,31 @@ impl MergedBodies {
         self.gathered.clear();
         for u in units {
             for list in rules.verdict_order.unit(u).lists() {
-                let violable = list.violable.iter().zip(list.needs);
                 self.gathered
-                    .extend(violable.map(|(&b, &needs)| (false, b, needs)));
-                self.gathered
-                    .extend(list.review.iter().map(|&b| (true, b, 0)));
+                    .extend(list.violable.iter().map(|&b| (false, b)));
+                self.gathered.extend(list.review.iter().map(|&b| (true, b)));
             }
         }
         self.gathered.sort_unstable();
         self.gathered.dedup();
         self.bodies.clear();
         self.bodies.extend(self.gathered.iter().map(|g| g.1));
-        self.needs.clear();
-        self.needs.extend(self.gathered.iter().map(|g| g.2));
         // Violable bodies sort first (`false`).
         let split = self.gathered.iter().filter(|g| !g.0).count();
         let (violable, review) = self.bodies.split_at(split);
-        Bodies {
-            violable,
-            needs: self.needs.get(..split).unwrap_or_default(),
-            review,
-        }
+        Bodies { violable, review }
     }
 }
 
-/// The verdict `verdict` becomes with body `b` (which cannot be violated without `needs`): the
-/// body's outcome while nothing is violated or to review, then only whether it is violated.
-fn with_body(cx: &mut Cx<'_>, verdict: Outcome, b: u32, needs: Needs) -> Outcome {
+/// The verdict `verdict` becomes with body `b`: the body's outcome while nothing is violated or
+/// to review, then only whether it is violated (not even asked when the body needs a fact or
+/// emission the project does not state).
+fn with_body(cx: &mut Cx<'_>, verdict: Outcome, b: u32) -> Outcome {
     match verdict {
         Outcome::Satisfied => cx.body(b).unwrap_or(verdict),
-        Outcome::NeedsReview if needs & !cx.stated() == 0 && cx.violated(b) => Outcome::Violated,
+        Outcome::NeedsReview if cx.needs(b) & !cx.stated() == 0 && cx.violated(b) => {
+            Outcome::Violated
+        }
         _ => verdict,
     }
 }
@@ -187,8 +180,8 @@ fn with_body(cx: &mut Cx<'_>, verdict: Outcome, b: u32, needs: Needs) -> Outcome
 fn decide(cx: &mut Cx<'_>, from: Outcome, lists: &[Bodies<'_>]) -> Outcome {
     let mut verdict = from;
     for list in lists {
-        for (&b, &needs) in list.violable.iter().zip(list.needs) {
-            verdict = with_body(cx, verdict, b, needs);
+        for &b in list.violable {
+            verdict = with_body(cx, verdict, b);
             if verdict == Outcome::Violated {
                 return verdict;
             }
@@ -448,7 +441,7 @@ impl<'a> Screener<'a> {
         );
         // As in `decide`: once the verdict needs review, only a violation can change it.
         for &b in bodies.iter() {
-            verdict = with_body(&mut cx, verdict, b, needs(&self.rules.programs, b));
+            verdict = with_body(&mut cx, verdict, b);
             if verdict == Outcome::Violated {
                 break;
             }

@@ -110,6 +110,12 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// What body `b` cannot be violated without ([`Programs::needs`]; nothing for a body
+    /// without a program). A small table read per body, so the unit lists stay one stream.
+    pub(super) fn needs(&self, b: u32) -> Needs {
+        self.programs.needs.get(b as usize).copied().unwrap_or(0)
+    }
+
     /// The outcome of clause body `b` (its `when`, effect and exemptions); `None` when the rule
     /// set has no such body.
     pub(super) fn body(&mut self, b: u32) -> Option<Outcome> {
