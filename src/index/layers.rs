@@ -119,6 +119,9 @@ impl FeatureLayer {
     /// degrees) is then measured exactly, each costing O(v·w) for v feature and w project
     /// vertices. Layers of thousands of features cost about as much as layers of a few.
     pub fn nearest(&self, g: &Geometry<f64>) -> Option<NearestFeature> {
+        if let Geometry::Point(p) = g {
+            return self.nearest_to_point(p.0);
+        }
         let origin = g.coords_iter().next()?;
         if let Some(i) = self.intersects(g) {
             return Some(NearestFeature {
@@ -135,14 +138,6 @@ impl FeatureLayer {
             let fg = f.geometry.map_coords(|c| plane.forward(c));
             closest_pair(&project, &fg).map(|(d, a, b)| (d, a, b, i))
         };
-        type Candidate = (f64, Coord<f64>, Coord<f64>, u32);
-        fn consider(best: &mut Option<Candidate>, c: Option<Candidate>) {
-            if let Some(c) = c
-                && best.is_none_or(|b| c.0 < b.0)
-            {
-                *best = Some(c);
-            }
-        }
         let mut best: Option<Candidate> = None;
         let centre = [
             (gbox.min().x + gbox.max().x) / 2.0,
@@ -165,6 +160,82 @@ impl FeatureLayer {
             distance_m: geodesic_distance(a, b),
             at: b,
         })
+    }
+
+    /// [`FeatureLayer::nearest`] for a point (what screening asks at every point): the same
+    /// answer, found without copying any feature or allocating. Each feature's segments are
+    /// projected into the point's local plane as they are read, and a feature met both among
+    /// the nearest boxes and in the window is measured once.
+    fn nearest_to_point(&self, p: Coord<f64>) -> Option<NearestFeature> {
+        let env = AABB::from_point([p.x, p.y]);
+        let touching = self.tree.locate_in_envelope_intersecting(&env);
+        let hit = touching
+            .map(|e| e.data)
+            .filter(|&i| {
+                self.features
+                    .get(i as usize)
+                    .is_some_and(|f| f.geometry.intersects(&p))
+            })
+            .min();
+        if let Some(feature) = hit {
+            return Some(NearestFeature {
+                feature,
+                distance_m: 0.0,
+                at: p,
+            });
+        }
+        let plane = LocalPlane::new(p);
+        let origin = plane.forward(p);
+        let measure = |i: u32| -> Option<Candidate> {
+            let f = self.features.get(i as usize)?;
+            let mut best: Option<(f64, Coord<f64>)> = None;
+            for_each_segment(&f.geometry, &mut |a, b| {
+                let c = closest_on_segment(origin, plane.forward(a), plane.forward(b));
+                let d2 = (c.x - origin.x).powi(2) + (c.y - origin.y).powi(2);
+                if best.is_none_or(|(bd, _)| d2 < bd) {
+                    best = Some((d2, c));
+                }
+            });
+            best.map(|(d2, c)| (d2.sqrt(), origin, c, i))
+        };
+        let mut best: Option<Candidate> = None;
+        let mut first = [u32::MAX; 4];
+        for (slot, e) in first
+            .iter_mut()
+            .zip(self.tree.nearest_neighbor_iter(&[p.x, p.y]))
+        {
+            *slot = e.data;
+            consider(&mut best, measure(e.data));
+        }
+        let (d, ..) = best?;
+        let (lo, hi) = widen_by_metres(p, p, d * 1.01 + 1.0);
+        let window = AABB::from_corners([lo.x, lo.y], [hi.x, hi.y]);
+        for e in self.tree.locate_in_envelope_intersecting(&window) {
+            if !first.contains(&e.data) {
+                consider(&mut best, measure(e.data));
+            }
+        }
+        let (_, a, b, feature) = best?;
+        let (a, b) = (plane.inverse(a), plane.inverse(b));
+        Some(NearestFeature {
+            feature,
+            distance_m: geodesic_distance(a, b),
+            at: b,
+        })
+    }
+}
+
+/// A measured feature: planar distance, the closest points of the project and of the feature,
+/// the feature.
+type Candidate = (f64, Coord<f64>, Coord<f64>, u32);
+
+/// Keeps the nearer of `best` and `c`; of two at the same distance, the lower feature id, so the
+/// answer does not depend on the order features are measured in.
+fn consider(best: &mut Option<Candidate>, c: Option<Candidate>) {
+    if let Some(c) = c
+        && best.is_none_or(|b| (c.0, c.3) < (b.0, b.3))
+    {
+        *best = Some(c);
     }
 }
 
@@ -209,35 +280,29 @@ fn closest_on_segment(c: Coord<f64>, p: Coord<f64>, q: Coord<f64>) -> Coord<f64>
 
 /// A geometry's segments; a point is a segment of length zero.
 fn segments(g: &Geometry<f64>) -> Vec<(Coord<f64>, Coord<f64>)> {
-    fn add(g: &Geometry<f64>, out: &mut Vec<(Coord<f64>, Coord<f64>)>) {
-        let lines: Box<dyn Iterator<Item = geo::Line<f64>> + '_> = match g {
-            Geometry::Point(p) => {
-                out.push((p.0, p.0));
-                return;
-            }
-            Geometry::MultiPoint(mp) => {
-                out.extend(mp.0.iter().map(|p| (p.0, p.0)));
-                return;
-            }
-            Geometry::GeometryCollection(gc) => {
-                for g in &gc.0 {
-                    add(g, out);
-                }
-                return;
-            }
-            Geometry::Line(l) => Box::new(l.lines_iter()),
-            Geometry::LineString(l) => Box::new(l.lines_iter()),
-            Geometry::MultiLineString(l) => Box::new(l.lines_iter()),
-            Geometry::Polygon(p) => Box::new(p.lines_iter()),
-            Geometry::MultiPolygon(p) => Box::new(p.lines_iter()),
-            Geometry::Rect(r) => Box::new(r.lines_iter()),
-            Geometry::Triangle(t) => Box::new(t.lines_iter()),
-        };
-        out.extend(lines.map(|l| (l.start, l.end)));
-    }
     let mut out = Vec::new();
-    add(g, &mut out);
+    for_each_segment(g, &mut |a, b| out.push((a, b)));
     out
+}
+
+/// Calls `f` with each segment of `g` in order (a point is a segment of length zero), without
+/// allocating.
+fn for_each_segment(g: &Geometry<f64>, f: &mut impl FnMut(Coord<f64>, Coord<f64>)) {
+    fn lines(f: &mut impl FnMut(Coord<f64>, Coord<f64>), it: impl Iterator<Item = geo::Line<f64>>) {
+        it.for_each(|l| f(l.start, l.end));
+    }
+    match g {
+        Geometry::Point(p) => f(p.0, p.0),
+        Geometry::MultiPoint(mp) => mp.0.iter().for_each(|p| f(p.0, p.0)),
+        Geometry::GeometryCollection(gc) => gc.0.iter().for_each(|g| for_each_segment(g, f)),
+        Geometry::Line(l) => lines(f, l.lines_iter()),
+        Geometry::LineString(l) => lines(f, l.lines_iter()),
+        Geometry::MultiLineString(l) => lines(f, l.lines_iter()),
+        Geometry::Polygon(p) => lines(f, p.lines_iter()),
+        Geometry::MultiPolygon(p) => lines(f, p.lines_iter()),
+        Geometry::Rect(r) => lines(f, r.lines_iter()),
+        Geometry::Triangle(t) => lines(f, t.lines_iter()),
+    }
 }
 
 #[cfg(test)]
@@ -322,6 +387,72 @@ mod tests {
                 .fold(f64::INFINITY, f64::min);
             assert!((got - brute).abs() < 0.1, "{got} vs {brute}");
         }
+    }
+
+    /// Screening asks for the nearest feature to a point through its own path; it must give
+    /// the general path's answer (the same point as a one-point MultiPoint) exactly, feature
+    /// and closest point included, inside features, on their edges and away from them.
+    #[test]
+    fn the_point_path_gives_the_general_answer() {
+        let square = |x: f64, y: f64, r: f64| {
+            Geometry::Polygon(geo::Polygon::new(
+                LineString::from(vec![(x, y), (x + r, y), (x + r, y + r), (x, y + r), (x, y)]),
+                vec![],
+            ))
+        };
+        let geometries = vec![
+            square(118.70, 32.00, 0.05),
+            // Shares an edge with the first: points on it touch both.
+            square(118.75, 32.00, 0.05),
+            Geometry::LineString(LineString::from(vec![
+                (118.60, 32.10),
+                (118.68, 32.14),
+                (118.90, 32.12),
+            ])),
+            Geometry::Point(point!(x: 118.66, y: 31.95)),
+            Geometry::MultiPolygon(geo::MultiPolygon(vec![
+                geo::Polygon::new(
+                    LineString::from(vec![(118.9, 31.9), (119.0, 31.9), (118.95, 32.0)]),
+                    vec![],
+                ),
+                geo::Polygon::new(
+                    LineString::from(vec![(118.5, 31.9), (118.55, 31.9), (118.5, 31.95)]),
+                    vec![],
+                ),
+            ])),
+        ];
+        // Long diagonals whose boxes cover the whole area: the nearest boxes are theirs, so the
+        // nearest feature is often found only in the window measured after them.
+        let diagonals = (0..5).map(|k| {
+            let dx = 0.01 * f64::from(k);
+            Geometry::LineString(LineString::from(vec![
+                (118.40 + dx, 31.80),
+                (119.10 + dx, 32.30),
+            ]))
+        });
+        let layer = FeatureLayer::build(
+            geometries
+                .into_iter()
+                .chain(diagonals)
+                .map(|geometry| Feature {
+                    name: "f".into(),
+                    geometry,
+                })
+                .collect(),
+        );
+        let mut checked = 0;
+        for i in 0..=60 {
+            for j in 0..=40 {
+                let p = Coord {
+                    x: 118.45 + 0.01 * f64::from(i),
+                    y: 31.85 + 0.01 * f64::from(j),
+                };
+                let general = layer.nearest(&Geometry::MultiPoint(vec![Point(p)].into()));
+                assert_eq!(layer.nearest(&Geometry::Point(Point(p))), general, "{p:?}");
+                checked += usize::from(general.is_some_and(|n| n.distance_m > 0.0));
+            }
+        }
+        assert!(checked > 1000, "most points lie outside every feature");
     }
 
     #[test]
