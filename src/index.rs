@@ -7,6 +7,7 @@
 //!
 //! Every candidate from a coarse box index is confirmed with an exact predicate.
 
+pub mod clip;
 pub mod grid;
 pub mod hints;
 pub mod layers;

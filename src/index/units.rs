@@ -5,6 +5,7 @@ use geo::{
     MultiLineString, MultiPolygon, Polygon, Rect,
 };
 
+use super::clip::lines_inside;
 use super::grid::{GridError, UnitGrid};
 use super::polygons::UnitPolygons;
 
@@ -190,16 +191,16 @@ impl UnitIndex {
                 if !ug.intersects(g) {
                     return None;
                 }
-                // The overlay needs only the part of the unit around the project: cut to the
-                // project's box (widened), the unit is a few dozen vertices instead of thousands.
-                // Whether it touches at all was decided above, on the whole unit.
-                let near = clip_to_rect(&ug, &window);
+                // The polygon overlay needs only the part of the unit around the project: cut to
+                // the project's box (widened), the unit is a few dozen vertices instead of
+                // thousands. Whether it touches at all was decided above, on the whole unit.
                 let area_m2 = polygons
                     .as_ref()
-                    .map(|p| geodesic_area(&p.intersection(&near)));
+                    .map(|p| geodesic_area(&p.intersection(&clip_to_rect(&ug, &window))));
+                // Lines are cut with exact predicates, against the whole unit (see `clip`).
                 let length_m = lines
                     .as_ref()
-                    .map(|l| Geodesic.length(&near.clip(l, false)));
+                    .map(|l| Geodesic.length(&lines_inside(&ug, l)));
                 Some(Touch {
                     unit,
                     area_m2,
