@@ -23,6 +23,10 @@ struct Grammar;
 pub const MAX_FILE_BYTES: usize = 8 << 20;
 /// Deepest nesting of parentheses and `not` accepted in a condition.
 pub const MAX_NESTING: usize = 64;
+/// Deepest arithmetic accepted in a condition: `a + b + c` is two levels, whatever parentheses
+/// group it. Sums and products are nested pairs, and everything downstream (compilation,
+/// evaluation, the snapshot) walks them recursively, so a long one must be refused here.
+pub const MAX_ARITH_DEPTH: usize = 64;
 
 /// Parses one rule file. `file` is the index of the file in the rule set's sources, used in spans.
 ///
@@ -363,6 +367,15 @@ struct Cx {
 /// condition that [`check_nesting`] lets through comes near; this is the backstop in case a
 /// deep condition slips past that textual check.
 const MAX_EXPR_DEPTH: usize = 10 * (MAX_NESTING + 1);
+
+/// How deep the arithmetic at the top of `e` nests (0 for anything but `+ - * /`). Recursion is
+/// bounded: every sum or product was checked against [`MAX_ARITH_DEPTH`] when it was built.
+fn arith_depth(e: &Expr) -> usize {
+    match &e.kind {
+        ExprKind::Arith(a, _, b) => 1 + arith_depth(a).max(arith_depth(b)),
+        _ => 0,
+    }
+}
 
 fn structural(span: Span, what: &str) -> Diagnostic {
     Diagnostic::error(
@@ -723,14 +736,27 @@ impl Cx {
                 let mut it = inner.into_iter();
                 let first = it.next().ok_or_else(|| structural(span, "operand"))?;
                 let mut acc = self.expr(first)?;
+                let mut depth = arith_depth(&acc);
                 while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+                    let rhs = self.expr(rhs)?;
+                    depth = depth.max(arith_depth(&rhs)) + 1;
+                    if depth > MAX_ARITH_DEPTH {
+                        return Err(Diagnostic::error(
+                            "E-TOO-DEEP",
+                            Some(span),
+                            format!(
+                                "arithmetic nested more than {MAX_ARITH_DEPTH} levels deep \
+                                 (a sum or product of more than {MAX_ARITH_DEPTH} terms)"
+                            ),
+                        )
+                        .with_help("split the condition into simpler parts"));
+                    }
                     let op = match op.as_str() {
                         "+" => ArithOp::Add,
                         "-" => ArithOp::Sub,
                         "*" => ArithOp::Mul,
                         _ => ArithOp::Div,
                     };
-                    let rhs = self.expr(rhs)?;
                     let s = Span::new(self.file, acc.span.start, rhs.span.end);
                     acc = Expr {
                         kind: ExprKind::Arith(Box::new(acc), op, Box::new(rhs)),

@@ -990,3 +990,53 @@ fn a_layer_path_to_a_device_is_refused() {
     let out = b.render();
     assert!(out.contains("not a regular file"), "{out}");
 }
+
+#[test]
+fn a_sum_of_too_many_terms_is_refused_where_it_is_written() {
+    // Sums nest pairwise, and compiling, evaluating and storing them recurse: 20,000 terms
+    // overflowed the stack before this limit. 64 terms (63 levels) still load.
+    let sum = |n: usize| vec!["increase(SO2)"; n].join(" + ");
+    let clause = |n: usize| {
+        level(&format!(
+            "  clause T-01 污染物排放管控 \"测试\"\n    when {} > 0\n    review \"x\"\n",
+            sum(n)
+        ))
+    };
+    let ok = Broken::new("sum-64");
+    ok.write("60-broken.zc", &clause(64));
+    load_rule_set(&ok.dir).unwrap_or_else(|e| panic!("{}", e.render()));
+    let b = Broken::new("sum-20000");
+    b.write("60-broken.zc", &clause(20_000));
+    let out = b.render();
+    let b_out = block(
+        &out,
+        "E-TOO-DEEP",
+        "arithmetic nested more than 64 levels deep",
+    );
+    assert!(
+        b_out.contains(&format!(
+            "--> {ROOT}/{}",
+            b.pos("60-broken.zc", "increase(SO2) +")
+        )),
+        "{b_out}"
+    );
+    assert!(
+        b_out.contains("split the condition into simpler parts"),
+        "{b_out}"
+    );
+    // The limit is on how deep the arithmetic nests, parentheses included: 40 terms, then 30
+    // more added to that group one by one, nest 69 deep.
+    let grouped = format!("({}) + {}", sum(40), sum(30));
+    let g = Broken::new("sum-grouped");
+    g.write(
+        "60-broken.zc",
+        &level(&format!(
+            "  clause T-01 污染物排放管控 \"测试\"\n    when {grouped} > 0\n    review \"x\"\n"
+        )),
+    );
+    block(
+        &g.render(),
+        "E-TOO-DEEP",
+        "arithmetic nested more than 64 levels deep",
+    );
+}
