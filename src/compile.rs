@@ -8,6 +8,7 @@
 pub mod expr;
 pub mod industry;
 pub mod layers;
+pub mod nesting;
 pub mod program;
 pub mod quantity;
 pub mod ruleset;

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use geo::Geometry;
 use serde::{Deserialize, Serialize};
 
+use crate::compile::nesting;
 use crate::compile::program::Programs;
 use crate::compile::unit_lists::UnitClauses;
 use crate::compile::verdict_order::VerdictOrder;
@@ -447,7 +448,18 @@ struct Rules {
 
 /// Decodes the rules section and checks its own indices (levels, bodies, clauses).
 fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
-    let mut meta: Meta = postcard::from_bytes(bytes).map_err(|e| format!("rules section: {e}"))?;
+    let _ = nesting::stopped_too_deep();
+    let mut meta: Meta = postcard::from_bytes(bytes).map_err(|e| {
+        if nesting::stopped_too_deep() {
+            format!(
+                "rules section: a condition nested more than {} levels deep (compilation never \
+                 writes one)",
+                nesting::MAX_DECODED_NESTING
+            )
+        } else {
+            format!("rules section: {e}")
+        }
+    })?;
     let n_clauses = meta.clauses.len();
     meta.unit_clauses.check(meta.units.len(), n_clauses)?;
     let bodies: Vec<Arc<ClauseBody>> = std::mem::take(&mut meta.bodies)

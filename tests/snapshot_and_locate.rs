@@ -486,3 +486,41 @@ fn locate_with_a_project_gives_its_verdict_at_every_point() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("E-PROJECT"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_snapshot_with_conditions_nested_past_any_source_is_refused() {
+    // Written by hand, with a valid checksum: a condition nested a million deep (the syntax
+    // allows 64). Decoding must refuse it, not recurse until the stack runs out.
+    let mut rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let mut body = (*rs.bodies[0]).clone();
+    let cond = |kind| zonecheck::compile::Cond {
+        kind,
+        text: "Tz".into(),
+        span: Default::default(),
+    };
+    let leaf = cond(zonecheck::compile::CondKind::Const(true));
+    body.when = Some(cond(zonecheck::compile::CondKind::Not(Box::new(leaf))));
+    rs.bodies[0] = std::sync::Arc::new(body);
+    let bytes = snapshot::to_bytes(&rs).unwrap();
+    // postcard: `Not` is variant 2 and `Const` 13 of `CondKind`; each `Cond`'s text follows its
+    // kind.
+    let (not, konst, text) = (2u8, 13u8, [2u8, b'T', b'z']);
+    let shallow: Vec<u8> = [vec![not, konst, 1], text.repeat(2)].concat();
+    let at = bytes
+        .windows(shallow.len())
+        .position(|w| w == shallow.as_slice())
+        .expect("the condition's encoding");
+    let n = 1_000_000;
+    let deep: Vec<u8> = [vec![not; n], vec![konst, 1], text.repeat(n + 1)].concat();
+    let mut b = [&bytes[..at], &deep, &bytes[at + shallow.len()..]].concat();
+    let grow = (deep.len() - shallow.len()) as u64;
+    for len_at in [16, 32] {
+        let len = u64::from_le_bytes(b[len_at..len_at + 8].try_into().unwrap()) + grow;
+        b[len_at..len_at + 8].copy_from_slice(&len.to_le_bytes());
+    }
+    let err = snapshot::from_bytes(&with_valid_crc(b), Path::new("x.zcs")).expect_err("refused");
+    assert!(
+        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("nested"),
+        "{err}"
+    );
+}

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::nesting::nested;
 use super::quantity::Dimension;
 use crate::index::{FeatureLayer, SpatialHints, UnitIndex};
 use crate::source::{Location, Span};
@@ -243,7 +244,11 @@ pub enum NumKind {
     Distance(LayerId),
     /// Area of the project site (m²); unknown for point and line projects.
     SiteArea,
-    Arith(Box<Num>, ArithOp, Box<Num>),
+    Arith(
+        #[serde(deserialize_with = "nested")] Box<Num>,
+        ArithOp,
+        #[serde(deserialize_with = "nested")] Box<Num>,
+    ),
 }
 
 /// A condition, typed, with its source text for evidence (shared with every report that quotes
@@ -258,9 +263,9 @@ pub struct Cond {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum CondKind {
-    And(Vec<Cond>),
-    Or(Vec<Cond>),
-    Not(Box<Cond>),
+    And(#[serde(deserialize_with = "nested")] Vec<Cond>),
+    Or(#[serde(deserialize_with = "nested")] Vec<Cond>),
+    Not(#[serde(deserialize_with = "nested")] Box<Cond>),
     Compare {
         lhs: Num,
         op: CmpOp,

@@ -1,0 +1,54 @@
+//! How deep a decoded condition may nest. Conditions and numbers are trees walked recursively
+//! (compiling programs, evaluating, reporting), and `serde` decodes them recursively too. Rule
+//! sources bound their depth ([`MAX_NESTING`], [`MAX_ARITH_DEPTH`]); a snapshot could hold any
+//! depth and exhaust the stack while being decoded, so decoding counts the levels and refuses
+//! a file past [`MAX_DECODED_NESTING`] (see [`crate::snapshot`]).
+
+use std::cell::Cell;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::syntax::{MAX_ARITH_DEPTH, MAX_NESTING};
+
+/// Deepest nesting a decoded condition may have, counting `and`/`or`/`not` and arithmetic
+/// levels: well above what compilation writes (each parenthesis or `not` adds at most two
+/// levels, arithmetic at most [`MAX_ARITH_DEPTH`]), well below a thread's stack.
+pub const MAX_DECODED_NESTING: usize = 2 * (MAX_NESTING + MAX_ARITH_DEPTH) + 16;
+
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    static TOO_DEEP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Decodes one nested level (`#[serde(deserialize_with = "nested")]` on the fields through which
+/// conditions and numbers nest), refusing past [`MAX_DECODED_NESTING`].
+pub(crate) fn nested<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    /// Leaves the level however decoding ends.
+    struct Level;
+    impl Drop for Level {
+        fn drop(&mut self) {
+            DEPTH.with(|c| c.set(c.get().saturating_sub(1)));
+        }
+    }
+    let depth = DEPTH.with(|c| {
+        let d = c.get() + 1;
+        c.set(d);
+        d
+    });
+    let _level = Level;
+    if depth > MAX_DECODED_NESTING {
+        TOO_DEEP.with(|t| t.set(true));
+        return Err(serde::de::Error::custom("conditions nested too deep"));
+    }
+    T::deserialize(d)
+}
+
+/// Did decoding on this thread stop at [`MAX_DECODED_NESTING`] since the last call? (A decoder's
+/// own error may not carry the message.)
+pub(crate) fn stopped_too_deep() -> bool {
+    TOO_DEEP.with(|t| t.replace(false))
+}
