@@ -444,9 +444,14 @@ struct Rules {
     bodies: Vec<Arc<ClauseBody>>,
     clause_body: Vec<u32>,
     layers: Vec<Layer>,
+    /// Derived from the above (never stored), while the other thread still reads the index.
+    programs: Programs,
+    verdict_order: VerdictOrder,
 }
 
-/// Decodes the rules section and checks its own indices (levels, bodies, clauses).
+/// Decodes the rules section, checks its own indices (levels, bodies, clauses, unit counts) and
+/// derives the screening programs and verdict order from it (on the decoding thread, while the
+/// other one still reads the index sections).
 fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
     let _ = nesting::stopped_too_deep();
     let mut meta: Meta = postcard::from_bytes(bytes).map_err(|e| {
@@ -505,12 +510,29 @@ fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
             ),
         });
     }
+    // What the index section is checked against in `assemble` besides the unit count; the
+    // verdict order indexes these per unit.
+    if meta.unit_clauses.len() != meta.units.len() || meta.hints.far.len() != meta.units.len() {
+        return Err("unit counts of the sections disagree".into());
+    }
+    let programs = Programs::build(&bodies, &meta.schema, &meta.hints);
+    if let Some(f) = programs.highest_fact()
+        && f as usize >= meta.schema.facts.len()
+    {
+        return Err(format!(
+            "a condition reads fact {f}, but the schema declares {}",
+            meta.schema.facts.len()
+        ));
+    }
+    let verdict_order = VerdictOrder::build(&meta.unit_clauses, &clause_body, &programs);
     Ok(Rules {
         meta,
         clauses,
         bodies,
         clause_body,
         layers,
+        programs,
+        verdict_order,
     })
 }
 
@@ -526,25 +548,12 @@ fn assemble(
     };
     let (rules, unit_index) = (rules.map_err(corrupt)?, unit_index.map_err(corrupt)?);
     let meta = rules.meta;
-    if unit_index.len() != meta.units.len()
-        || meta.unit_clauses.len() != meta.units.len()
-        || meta.hints.far.len() != meta.units.len()
-    {
+    if unit_index.len() != meta.units.len() {
         return Err(corrupt("unit counts of the sections disagree".into()));
     }
-    let programs = Programs::build(&rules.bodies, &meta.schema, &meta.hints);
-    if let Some(f) = programs.highest_fact()
-        && f as usize >= meta.schema.facts.len()
-    {
-        return Err(corrupt(format!(
-            "a condition reads fact {f}, but the schema declares {}",
-            meta.schema.facts.len()
-        )));
-    }
-    let verdict_order = VerdictOrder::build(&meta.unit_clauses, &rules.clause_body, &programs);
     Ok(RuleSet {
-        programs,
-        verdict_order,
+        programs: rules.programs,
+        verdict_order: rules.verdict_order,
         header: meta.header,
         schema: meta.schema,
         levels: meta.levels,
