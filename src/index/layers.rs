@@ -153,13 +153,7 @@ impl FeatureLayer {
         for i in self.ids_in(lo, hi) {
             consider(&mut best, measure(i));
         }
-        let (_, a, b, feature) = best?;
-        let (a, b) = (plane.inverse(a), plane.inverse(b));
-        Some(NearestFeature {
-            feature,
-            distance_m: geodesic_distance(a, b),
-            at: b,
-        })
+        Some(found(&plane, best?))
     }
 
     /// [`FeatureLayer::nearest`] for a point (what screening asks at every point): the same
@@ -215,19 +209,25 @@ impl FeatureLayer {
                 consider(&mut best, measure(e.data));
             }
         }
-        let (_, a, b, feature) = best?;
-        let (a, b) = (plane.inverse(a), plane.inverse(b));
-        Some(NearestFeature {
-            feature,
-            distance_m: geodesic_distance(a, b),
-            at: b,
-        })
+        Some(found(&plane, best?))
     }
 }
 
 /// A measured feature: planar distance, the closest points of the project and of the feature,
 /// the feature.
 type Candidate = (f64, Coord<f64>, Coord<f64>, u32);
+
+/// The nearest feature from the best candidate measured in `plane`: the geodesic distance
+/// between its closest points, back in lon/lat.
+fn found(plane: &LocalPlane, best: Candidate) -> NearestFeature {
+    let (_, a, b, feature) = best;
+    let (a, b) = (plane.inverse(a), plane.inverse(b));
+    NearestFeature {
+        feature,
+        distance_m: geodesic_distance(a, b),
+        at: b,
+    }
+}
 
 /// Keeps the nearer of `best` and `c`; of two at the same distance, the lower feature id, so the
 /// answer does not depend on the order features are measured in.
