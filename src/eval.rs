@@ -223,7 +223,9 @@ pub fn evaluate_touching(rules: &RuleSet, project: &Project, touches: Vec<Touch>
             review_from_notes = true;
         }
     } else if let Some(total) = length.filter(|l| *l > 0.0) {
-        let inside: f64 = touches.iter().filter_map(|t| t.length_m).sum();
+        let inside = rules
+            .unit_index
+            .line_length_covered(&project.location, &touches);
         if inside < total * (1.0 - COVERAGE_TOLERANCE) {
             notes.push(format!(
                 "线路约 {} 位于本清单管控单元之外（全长 {}），该部分未经判定，需人工研判。",

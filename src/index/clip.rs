@@ -13,7 +13,7 @@
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
-use geo::{BoundingRect, Coord, LineString, MultiLineString, MultiPolygon};
+use geo::{BoundingRect, Coord, Geodesic, Length, LineString, MultiLineString, MultiPolygon};
 
 /// The parts of `lines` inside the closed `area` (boundary included), as two-point lines.
 ///
@@ -27,8 +27,92 @@ pub fn lines_inside(
     area: &MultiPolygon<f64>,
     lines: &MultiLineString<f64>,
 ) -> MultiLineString<f64> {
+    let mut out = Vec::new();
+    for_each_piece_inside(area, lines, &mut |seg, t0, t1| {
+        out.push(LineString::from(vec![seg.at(t0), seg.at(t1)]));
+    });
+    MultiLineString(out)
+}
+
+/// Length (on the ellipsoid) of the parts of `lines` inside at least one of `areas`: a part on
+/// an edge two areas share counts once, where the sum of [`lines_inside`] over the areas counts
+/// it in each. What a line's coverage is checked with (part of a line outside every unit needs
+/// review).
+pub fn length_inside_any(areas: &[&MultiPolygon<f64>], lines: &MultiLineString<f64>) -> f64 {
+    // Per segment (line, index), the parameter intervals inside some area.
+    let mut pieces: Vec<(usize, usize, f64, f64)> = Vec::new();
+    for area in areas {
+        for_each_piece_inside(area, lines, &mut |seg, t0, t1| {
+            pieces.push((seg.line, seg.index, t0, t1));
+        });
+    }
+    pieces.sort_unstable_by(|x, y| {
+        (x.0, x.1, x.2)
+            .partial_cmp(&(y.0, y.1, y.2))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut total = 0.0;
+    let mut run: Option<(usize, usize, f64, f64)> = None;
+    for p in pieces.into_iter().map(Some).chain(std::iter::once(None)) {
+        match (run, p) {
+            (Some(r), Some(p)) if (r.0, r.1) == (p.0, p.1) && p.2 <= r.3 => {
+                run = Some((r.0, r.1, r.2, r.3.max(p.3)));
+            }
+            (r, p) => {
+                if let Some((line, index, t0, t1)) = r {
+                    total += segment_of(lines, line, index).map_or(0.0, |s| s.length(t0, t1));
+                }
+                run = p;
+            }
+        }
+    }
+    total
+}
+
+/// One segment of a line being cut.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    line: usize,
+    index: usize,
+    a: Coord<f64>,
+    b: Coord<f64>,
+}
+
+impl Segment {
+    /// The point at parameter `t` (exactly `a` at 0 and `b` at 1).
+    fn at(&self, t: f64) -> Coord<f64> {
+        let (a, b) = (self.a, self.b);
+        if t <= 0.0 {
+            a
+        } else if t >= 1.0 {
+            b
+        } else {
+            Coord {
+                x: a.x + t * (b.x - a.x),
+                y: a.y + t * (b.y - a.y),
+            }
+        }
+    }
+
+    fn length(&self, t0: f64, t1: f64) -> f64 {
+        Geodesic.length(&LineString::from(vec![self.at(t0), self.at(t1)]))
+    }
+}
+
+fn segment_of(lines: &MultiLineString<f64>, line: usize, index: usize) -> Option<Segment> {
+    let l = lines.0.get(line)?;
+    let (a, b) = (*l.0.get(index)?, *l.0.get(index + 1)?);
+    Some(Segment { line, index, a, b })
+}
+
+/// Calls `f` with each piece (segment, t0, t1) of `lines` inside the closed `area`.
+fn for_each_piece_inside(
+    area: &MultiPolygon<f64>,
+    lines: &MultiLineString<f64>,
+    f: &mut impl FnMut(Segment, f64, f64),
+) {
     let Some(bbox) = lines.bounding_rect() else {
-        return MultiLineString(Vec::new());
+        return;
     };
     let (lo, hi) = (bbox.min(), bbox.max());
     let edges: Vec<(Coord<f64>, Coord<f64>)> = area
@@ -44,30 +128,32 @@ pub fn lines_inside(
                 && c.y.min(d.y) <= hi.y
         })
         .collect();
-    let mut out = Vec::new();
     let mut cuts = Vec::new();
     let mut along = Vec::new();
-    for line in &lines.0 {
-        for seg in line.lines() {
-            segment_inside(
-                area, &edges, seg.start, seg.end, &mut cuts, &mut along, &mut out,
-            );
+    for (line, l) in lines.0.iter().enumerate() {
+        for (index, seg) in l.lines().enumerate() {
+            let seg = Segment {
+                line,
+                index,
+                a: seg.start,
+                b: seg.end,
+            };
+            segment_inside(area, &edges, seg, &mut cuts, &mut along, f);
         }
     }
-    MultiLineString(out)
 }
 
-/// Appends to `out` the pieces of segment `a`–`b` inside `area`. `cuts` and `along` are reused
+/// Calls `f` with the pieces of segment `seg` inside `area`. `cuts` and `along` are reused
 /// buffers.
 fn segment_inside(
     area: &MultiPolygon<f64>,
     edges: &[(Coord<f64>, Coord<f64>)],
-    a: Coord<f64>,
-    b: Coord<f64>,
+    seg: Segment,
     cuts: &mut Vec<f64>,
     along: &mut Vec<(f64, f64)>,
-    out: &mut Vec<LineString<f64>>,
+    f: &mut impl FnMut(Segment, f64, f64),
 ) {
+    let (a, b) = (seg.a, seg.b);
     if a == b {
         return;
     }
@@ -108,29 +194,33 @@ fn segment_inside(
             continue;
         }
         // They meet at one point: an end of the edge on the segment, an end of the segment on
-        // the edge (already a cut), or a proper crossing.
-        if oc == Orientation::Collinear {
-            cuts.push(param(a, b, c).clamp(0.0, 1.0));
+        // the edge (already a cut), or a proper crossing. A meeting strictly inside the segment
+        // stays strictly inside when its position rounds to an end (it must not merge with the
+        // segment's own vertex, which classifies exactly); one whose position is not a number
+        // is left out, and the piece around it is classified by its midpoint.
+        let inner = |t: f64| t.clamp(f64::next_up(0.0), f64::next_down(1.0));
+        let t = if oc == Orientation::Collinear {
+            if c == a || c == b {
+                None
+            } else {
+                Some(inner(param(a, b, c)))
+            }
         } else if od == Orientation::Collinear {
-            cuts.push(param(a, b, d).clamp(0.0, 1.0));
+            if d == a || d == b {
+                None
+            } else {
+                Some(inner(param(a, b, d)))
+            }
         } else if oa != Orientation::Collinear && ob != Orientation::Collinear {
-            cuts.push(crossing(a, b, c, d).clamp(0.0, 1.0));
-        }
+            Some(inner(crossing(a, b, c, d)))
+        } else {
+            None
+        };
+        cuts.extend(t.filter(|t| !t.is_nan()));
     }
+    cuts.retain(|t| !t.is_nan());
     cuts.sort_unstable_by(f64::total_cmp);
     cuts.dedup();
-    let at = |t: f64| -> Coord<f64> {
-        if t <= 0.0 {
-            a
-        } else if t >= 1.0 {
-            b
-        } else {
-            Coord {
-                x: a.x + t * (b.x - a.x),
-                y: a.y + t * (b.y - a.y),
-            }
-        }
-    };
     for w in cuts.windows(2) {
         let (t0, t1) = (w[0], w[1]);
         if t1 <= t0 {
@@ -140,17 +230,21 @@ fn segment_inside(
         let inside = if along.iter().any(|&(s0, s1)| s0 <= mid && mid <= s1) {
             true
         } else {
-            let own_end = |t: f64, p: Coord<f64>| {
-                (t == 0.0 || t == 1.0).then(|| area.coordinate_position(&p))
-            };
-            match (own_end(t0, a), own_end(t1, b)) {
-                (Some(CoordPos::Inside), _) | (_, Some(CoordPos::Inside)) => true,
-                (Some(CoordPos::Outside), _) | (_, Some(CoordPos::Outside)) => false,
-                _ => area.coordinate_position(&at(mid)) != CoordPos::Outside,
+            // The segment's own vertices, where the piece ends at one: `a` only at 0, `b` only
+            // at 1. Ends that disagree (a cut lost to rounding) leave it to the midpoint.
+            let ends = [
+                (t0 == 0.0).then(|| area.coordinate_position(&a)),
+                (t1 == 1.0).then(|| area.coordinate_position(&b)),
+            ];
+            let says = |pos: CoordPos| ends.contains(&Some(pos));
+            match (says(CoordPos::Inside), says(CoordPos::Outside)) {
+                (true, false) => true,
+                (false, true) => false,
+                _ => area.coordinate_position(&seg.at(mid)) != CoordPos::Outside,
             }
         };
         if inside {
-            out.push(LineString::from(vec![at(t0), at(t1)]));
+            f(seg, t0, t1);
         }
     }
 }
@@ -175,7 +269,7 @@ fn crossing(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{BooleanOps, Euclidean, Length, Polygon, polygon};
+    use geo::{BooleanOps, Euclidean, Polygon, polygon};
 
     fn planar(lines: &MultiLineString<f64>) -> f64 {
         lines.0.iter().map(|l| Euclidean.length(l)).sum()
@@ -246,6 +340,37 @@ mod tests {
         assert_eq!(exact(mid), CoordPos::Outside);
         let whole = Euclidean.length(&LineString::from(line.to_vec()));
         assert_eq!(inside(&skewed, &line), whole);
+    }
+
+    /// A line along the edge two units share, then out of both: each unit's own length counts
+    /// the shared part, but the length inside either counts it once, so the part outside both
+    /// shows (a coverage check on the sum would miss it).
+    #[test]
+    fn a_part_on_a_shared_edge_is_covered_once() {
+        let square = |x: f64| -> MultiPolygon<f64> {
+            MultiPolygon(vec![polygon![
+                (x: x, y: 32.0), (x: x + 0.01, y: 32.0), (x: x + 0.01, y: 32.01), (x: x, y: 32.01)
+            ]])
+        };
+        let (a, b) = (square(118.0), square(118.01));
+        let line = MultiLineString(vec![LineString::from(vec![
+            (118.01, 32.002),
+            (118.01, 32.008),
+            (118.01, 32.014),
+        ])]);
+        let geodesic = |pts: &[(f64, f64)]| Geodesic.length(&LineString::from(pts.to_vec()));
+        let on_edge = geodesic(&[(118.01, 32.002), (118.01, 32.01)]);
+        let outside = geodesic(&[(118.01, 32.01), (118.01, 32.014)]);
+        let own = |u: &MultiPolygon<f64>| Geodesic.length(&lines_inside(u, &line));
+        assert!((own(&a) - on_edge).abs() < 1e-6 && (own(&b) - on_edge).abs() < 1e-6);
+        let covered = length_inside_any(&[&a, &b], &line);
+        assert!((covered - on_edge).abs() < 1e-6, "{covered} vs {on_edge}");
+        let total = Geodesic.length(&line);
+        assert!((total - on_edge - outside).abs() < 1e-6);
+        assert!(
+            own(&a) + own(&b) >= total * (1.0 - 1e-6),
+            "the sum would hide the outside part"
+        );
     }
 
     /// Away from boundaries the exact cut and `geo`'s overlay agree, within the overlay's

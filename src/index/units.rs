@@ -5,7 +5,7 @@ use geo::{
     MultiLineString, MultiPolygon, Polygon, Rect,
 };
 
-use super::clip::lines_inside;
+use super::clip::{length_inside_any, lines_inside};
 use super::grid::{GridError, UnitGrid};
 use super::polygons::UnitPolygons;
 
@@ -157,7 +157,8 @@ impl UnitIndex {
     ///
     /// # Runtime
     /// O(log n + k·(v + w)·log(v + w)) for k candidate units of v vertices and a project of w
-    /// vertices (an exact overlay per touched unit).
+    /// vertices: an exact overlay per touched unit for polygons; for lines, each unit's edges
+    /// near the line cut every segment (`clip::lines_inside`, O(v + w·e)).
     pub fn touching(&self, g: &Geometry<f64>) -> Vec<Touch> {
         let Some(r) = g.bounding_rect() else {
             return Vec::new();
@@ -208,6 +209,26 @@ impl UnitIndex {
                 })
             })
             .collect()
+    }
+}
+
+impl UnitIndex {
+    /// Length (m, on the ellipsoid) of the linear part of `g` inside at least one of the units
+    /// `touches` lists: what a line's coverage is checked against. Their own lengths may count
+    /// a part running along an edge two of them share once in each; this counts it once, so a
+    /// part outside every unit is never made up for by such a part.
+    pub fn line_length_covered(&self, g: &Geometry<f64>, touches: &[Touch]) -> f64 {
+        if let [only] = touches {
+            return only.length_m.unwrap_or(0.0);
+        }
+        let Some(lines) = linear(g) else {
+            return 0.0;
+        };
+        let units: Vec<MultiPolygon<f64>> = touches
+            .iter()
+            .filter_map(|t| self.polygons.unit(t.unit as usize))
+            .collect();
+        length_inside_any(&units.iter().collect::<Vec<_>>(), &lines)
     }
 }
 

@@ -148,7 +148,12 @@ impl<'g> Shape<'g> {
             })
         };
         let outside = shortfall(area, &|t| t.area_m2)
-            .or_else(|| shortfall(length, &|t| t.length_m))
+            .or_else(|| {
+                let covered = rules.unit_index.line_length_covered(g, &units);
+                length
+                    .filter(|t| *t > 0.0)
+                    .map(|t| covered < t * (1.0 - COVERAGE_TOLERANCE))
+            })
             .unwrap_or(false);
         Some(Shape {
             geometry: g,
