@@ -272,6 +272,10 @@ fn closest_on_segment(c: Coord<f64>, p: Coord<f64>, q: Coord<f64>) -> Coord<f64>
         return p;
     }
     let t = (((c.x - p.x) * dx + (c.y - p.y) * dy) / len2).clamp(0.0, 1.0);
+    if t >= 1.0 {
+        // Exactly the end vertex, as the general path's vertex-to-segment pass measures it.
+        return q;
+    }
     Coord {
         x: p.x + t * dx,
         y: p.y + t * dy,
