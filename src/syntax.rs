@@ -363,10 +363,11 @@ struct Cx {
     depth: Cell<usize>,
 }
 
-/// Deepest recursion of [`Cx::expr`]: a `(` level costs it at most 8 calls, a `not` 2, so no
-/// condition that [`check_nesting`] lets through comes near; this is the backstop in case a
-/// deep condition slips past that textual check.
-const MAX_EXPR_DEPTH: usize = 10 * (MAX_NESTING + 1);
+/// Deepest recursion of [`Cx::expr`]: a `(` level costs it at most 8 calls, a `not` 2.
+/// [`check_nesting`] counts parentheses and runs of `not` in the text; this bounds the
+/// recursion whatever that lets through (e.g. a `not` before each of 64 parentheses), and with
+/// it how deep a compiled condition can nest.
+pub(crate) const MAX_EXPR_DEPTH: usize = 10 * (MAX_NESTING + 1);
 
 /// How deep the arithmetic at the top of `e` nests (0 for anything but `+ - * /`). Recursion is
 /// bounded: every sum or product was checked against [`MAX_ARITH_DEPTH`] when it was built.

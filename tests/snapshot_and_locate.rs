@@ -487,10 +487,9 @@ fn locate_with_a_project_gives_its_verdict_at_every_point() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-#[test]
-fn a_snapshot_with_conditions_nested_past_any_source_is_refused() {
-    // Written by hand, with a valid checksum: a condition nested a million deep (the syntax
-    // allows 64). Decoding must refuse it, not recurse until the stack runs out.
+/// The Nanjing snapshot, written by hand with a valid checksum, with one clause's condition
+/// replaced by `n` nested `not`s around a constant.
+fn nanjing_with_nested_nots(n: usize) -> Vec<u8> {
     let mut rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
     let mut body = (*rs.bodies[0]).clone();
     let cond = |kind| zonecheck::compile::Cond {
@@ -510,7 +509,6 @@ fn a_snapshot_with_conditions_nested_past_any_source_is_refused() {
         .windows(shallow.len())
         .position(|w| w == shallow.as_slice())
         .expect("the condition's encoding");
-    let n = 1_000_000;
     let deep: Vec<u8> = [vec![not; n], vec![konst, 1], text.repeat(n + 1)].concat();
     let mut b = [&bytes[..at], &deep, &bytes[at + shallow.len()..]].concat();
     let grow = (deep.len() - shallow.len()) as u64;
@@ -518,9 +516,42 @@ fn a_snapshot_with_conditions_nested_past_any_source_is_refused() {
         let len = u64::from_le_bytes(b[len_at..len_at + 8].try_into().unwrap()) + grow;
         b[len_at..len_at + 8].copy_from_slice(&len.to_le_bytes());
     }
-    let err = snapshot::from_bytes(&with_valid_crc(b), Path::new("x.zcs")).expect_err("refused");
+    with_valid_crc(b)
+}
+
+#[test]
+fn a_snapshot_with_conditions_nested_past_any_source_is_refused() {
+    // A million deep (the syntax allows far less): decoding must refuse it, not recurse until
+    // the stack runs out.
+    let b = nanjing_with_nested_nots(1_000_000);
+    let err = snapshot::from_bytes(&b, Path::new("x.zcs")).expect_err("refused");
     assert!(
         matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("nested"),
         "{err}"
     );
+}
+
+#[test]
+fn conditions_nested_up_to_the_limit_load_and_evaluate_on_a_small_stack() {
+    // Just under the decoder's limit, which is above anything compilation writes: decoded,
+    // compiled to programs, evaluated and dropped on a thread with a 2 MiB stack (what a
+    // service's worker threads have).
+    let n = zonecheck::compile::nesting::MAX_DECODED_NESTING - 2;
+    let b = nanjing_with_nested_nots(n);
+    let worker = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let rs = snapshot::from_bytes(&b, Path::new("x.zcs")).expect("loads");
+            let text =
+                std::fs::read_to_string("examples/projects/02-yangtze-shore-chemical-new.json")
+                    .unwrap();
+            let p = parse_project(&text, &rs.schema).unwrap();
+            let report = evaluate(&rs, &p);
+            let mut scratch = zonecheck::eval::screen::Scratch::default();
+            let screened =
+                zonecheck::eval::screen::screen_point(&rs, &p, 118.78, 32.04, &mut scratch);
+            (report.clauses.len(), screened)
+        });
+    let (clauses, _) = worker.unwrap().join().expect("no stack overflow");
+    assert!(clauses > 0);
 }

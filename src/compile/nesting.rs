@@ -8,12 +8,14 @@ use std::cell::Cell;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::syntax::{MAX_ARITH_DEPTH, MAX_NESTING};
+use crate::syntax::{MAX_ARITH_DEPTH, MAX_EXPR_DEPTH};
 
 /// Deepest nesting a decoded condition may have, counting `and`/`or`/`not` and arithmetic
-/// levels: well above what compilation writes (each parenthesis or `not` adds at most two
-/// levels, arithmetic at most [`MAX_ARITH_DEPTH`]), well below a thread's stack.
-pub const MAX_DECODED_NESTING: usize = 2 * (MAX_NESTING + MAX_ARITH_DEPTH) + 16;
+/// levels: above what compilation writes (each `and`, `or` or `not` level of a compiled
+/// condition is at least one level of the parser's recursion, bounded by `MAX_EXPR_DEPTH`;
+/// arithmetic nests at most [`MAX_ARITH_DEPTH`]), well below a thread's stack (a 2 MiB thread
+/// decodes and evaluates it; tests/snapshot_and_locate.rs).
+pub const MAX_DECODED_NESTING: usize = MAX_EXPR_DEPTH + MAX_ARITH_DEPTH + 16;
 
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
