@@ -111,6 +111,7 @@ struct ClauseRecord {
 #[derive(Serialize, Deserialize)]
 struct LayerData {
     name: String,
+    #[serde(deserialize_with = "nesting::nested_features")]
     features: Vec<(String, Geometry<f64>)>,
 }
 
@@ -457,8 +458,8 @@ fn decode_rules(bytes: &[u8]) -> Result<Rules, String> {
     let mut meta: Meta = postcard::from_bytes(bytes).map_err(|e| {
         if nesting::stopped_too_deep() {
             format!(
-                "rules section: a condition nested more than {} levels deep (compilation never \
-                 writes one)",
+                "rules section: a condition or geometry nested more than {} levels deep \
+                 (compilation never writes one)",
                 nesting::MAX_DECODED_NESTING
             )
         } else {

@@ -555,3 +555,53 @@ fn conditions_nested_up_to_the_limit_load_and_evaluate_on_a_small_stack() {
     let (clauses, _) = worker.unwrap().join().expect("no stack overflow");
     assert!(clauses > 0);
 }
+
+#[test]
+fn a_snapshot_with_a_layer_geometry_nested_a_million_deep_is_refused() {
+    // A feature layer's geometry collections are decoded with their nesting counted as well:
+    // a collection within a collection a million times, written by hand with a valid checksum.
+    let mut rs = load_rule_set(Path::new("rules/nanjing")).unwrap().rule_set;
+    let (x, y) = (123.456_f64, -65.4321_f64);
+    let point = geo::Geometry::Point(geo::Point::new(x, y));
+    rs.layers.push(zonecheck::compile::Layer {
+        name: "嵌套".into(),
+        index: zonecheck::index::FeatureLayer::build(vec![zonecheck::index::Feature {
+            name: "x".into(),
+            geometry: geo::Geometry::GeometryCollection(geo::GeometryCollection(vec![point])),
+        }]),
+    });
+    let bytes = snapshot::to_bytes(&rs).unwrap();
+    // postcard: `GeometryCollection` is variant 7 of `Geometry`, `Point` variant 0, then the
+    // list's length and the coordinates as little-endian f64.
+    let leaf: Vec<u8> = [
+        vec![0u8],
+        x.to_le_bytes().to_vec(),
+        y.to_le_bytes().to_vec(),
+    ]
+    .concat();
+    let shallow: Vec<u8> = [vec![7u8, 1], leaf.clone()].concat();
+    let at = bytes
+        .windows(shallow.len())
+        .position(|w| w == shallow.as_slice())
+        .expect("the collection's encoding");
+    let n = 1_000_000;
+    let deep: Vec<u8> = [[7u8, 1].repeat(n), leaf].concat();
+    let mut b = [&bytes[..at], &deep, &bytes[at + shallow.len()..]].concat();
+    let grow = (deep.len() - shallow.len()) as u64;
+    for len_at in [16, 32] {
+        let len = u64::from_le_bytes(b[len_at..len_at + 8].try_into().unwrap()) + grow;
+        b[len_at..len_at + 8].copy_from_slice(&len.to_le_bytes());
+    }
+    let err = snapshot::from_bytes(&with_valid_crc(b), Path::new("x.zcs")).expect_err("refused");
+    assert!(
+        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("nested"),
+        "{err}"
+    );
+    // The shallow one round-trips through the new decoding.
+    let back = snapshot::from_bytes(&bytes, Path::new("x.zcs")).expect("loads");
+    let layer = back.layers.last().expect("the layer");
+    assert!(matches!(
+        &layer.index.features()[0].geometry,
+        geo::Geometry::GeometryCollection(c) if c.0 == vec![geo::Geometry::Point(geo::Point::new(x, y))]
+    ));
+}
