@@ -747,7 +747,8 @@ impl Cx {
                             Some(span),
                             format!(
                                 "arithmetic nested more than {MAX_ARITH_DEPTH} levels deep \
-                                 (a sum or product of more than {MAX_ARITH_DEPTH} terms)"
+                                 (a sum or product of more than {} terms)",
+                                MAX_ARITH_DEPTH + 1
                             ),
                         )
                         .with_help("split the condition into simpler parts"));

@@ -8,8 +8,8 @@
 //! orientation tests, only their positions computed in floating point), and each piece is
 //! classified by what is exact about it: a piece along a boundary edge is on the boundary (the
 //! closed polygon holds it), a piece ending at one of the line's own vertices lies where that
-//! vertex lies unless the vertex is on the boundary, and only a piece between two cuts is
-//! classified by its midpoint.
+//! vertex lies unless the vertex is on the boundary, and any other piece (between two cuts, or
+//! whose two ends disagree because a cut was lost to rounding) is classified by its midpoint.
 
 use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::kernels::{Kernel, Orientation, RobustKernel};
@@ -46,11 +46,7 @@ pub fn length_inside_any(areas: &[&MultiPolygon<f64>], lines: &MultiLineString<f
             pieces.push((seg.line, seg.index, t0, t1));
         });
     }
-    pieces.sort_unstable_by(|x, y| {
-        (x.0, x.1, x.2)
-            .partial_cmp(&(y.0, y.1, y.2))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    pieces.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)).then(x.2.total_cmp(&y.2)));
     let mut total = 0.0;
     let mut run: Option<(usize, usize, f64, f64)> = None;
     for p in pieces.into_iter().map(Some).chain(std::iter::once(None)) {
@@ -120,13 +116,7 @@ fn for_each_piece_inside(
         .iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
         .flat_map(|ring| ring.lines().map(|l| (l.start, l.end)))
-        .filter(|(c, d)| {
-            c != d
-                && c.x.max(d.x) >= lo.x
-                && c.x.min(d.x) <= hi.x
-                && c.y.max(d.y) >= lo.y
-                && c.y.min(d.y) <= hi.y
-        })
+        .filter(|&(c, d)| c != d && edge_meets_box(c, d, lo, hi))
         .collect();
     let mut cuts = Vec::new();
     let mut along = Vec::new();
@@ -171,8 +161,7 @@ fn segment_inside(
         },
     );
     for &(c, d) in edges {
-        if c.x.max(d.x) < lo.x || c.x.min(d.x) > hi.x || c.y.max(d.y) < lo.y || c.y.min(d.y) > hi.y
-        {
+        if !edge_meets_box(c, d, lo, hi) {
             continue;
         }
         let (oc, od) = (orient(a, b, c), orient(a, b, d));
@@ -199,24 +188,18 @@ fn segment_inside(
         // segment's own vertex, which classifies exactly); one whose position is not a number
         // is left out, and the piece around it is classified by its midpoint.
         let inner = |t: f64| t.clamp(f64::next_up(0.0), f64::next_down(1.0));
+        // An edge end lying on the segment, unless it is one of the segment's own ends.
+        let end_on_segment = |p: Coord<f64>| (p != a && p != b).then(|| inner(param(a, b, p)));
         let t = if oc == Orientation::Collinear {
-            if c == a || c == b {
-                None
-            } else {
-                Some(inner(param(a, b, c)))
-            }
+            end_on_segment(c)
         } else if od == Orientation::Collinear {
-            if d == a || d == b {
-                None
-            } else {
-                Some(inner(param(a, b, d)))
-            }
+            end_on_segment(d)
         } else if oa != Orientation::Collinear && ob != Orientation::Collinear {
             Some(inner(crossing(a, b, c, d)))
         } else {
             None
         };
-        cuts.extend(t.filter(|t| !t.is_nan()));
+        cuts.extend(t);
     }
     cuts.retain(|t| !t.is_nan());
     cuts.sort_unstable_by(f64::total_cmp);
@@ -247,6 +230,11 @@ fn segment_inside(
             f(seg, t0, t1);
         }
     }
+}
+
+/// Does edge `c`–`d`'s bounding box meet the box `[lo, hi]`?
+fn edge_meets_box(c: Coord<f64>, d: Coord<f64>, lo: Coord<f64>, hi: Coord<f64>) -> bool {
+    c.x.max(d.x) >= lo.x && c.x.min(d.x) <= hi.x && c.y.max(d.y) >= lo.y && c.y.min(d.y) <= hi.y
 }
 
 fn orient(p: Coord<f64>, q: Coord<f64>, r: Coord<f64>) -> Orientation {

@@ -210,9 +210,7 @@ impl UnitIndex {
             })
             .collect()
     }
-}
 
-impl UnitIndex {
     /// Length (m, on the ellipsoid) of the linear part of `g` inside at least one of the units
     /// `touches` lists: what a line's coverage is checked against. Their own lengths may count
     /// a part running along an edge two of them share once in each; this counts it once, so a

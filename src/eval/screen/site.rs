@@ -149,10 +149,9 @@ impl<'g> Shape<'g> {
         };
         let outside = shortfall(area, &|t| t.area_m2)
             .or_else(|| {
-                let covered = rules.unit_index.line_length_covered(g, &units);
-                length
-                    .filter(|t| *t > 0.0)
-                    .map(|t| covered < t * (1.0 - COVERAGE_TOLERANCE))
+                length.filter(|t| *t > 0.0).map(|t| {
+                    rules.unit_index.line_length_covered(g, &units) < t * (1.0 - COVERAGE_TOLERANCE)
+                })
             })
             .unwrap_or(false);
         Some(Shape {
