@@ -194,11 +194,7 @@ fn a_snapshot_with_a_non_finite_feature_coordinate_is_refused() {
         }]),
     });
     let bytes = snapshot::to_bytes(&rs).unwrap();
-    let err = snapshot::from_bytes(&bytes, Path::new("x.zcs")).expect_err("refused");
-    assert!(
-        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("not finite"),
-        "{err}"
-    );
+    refused_as_corrupt(&bytes, "not finite");
 }
 
 #[test]
@@ -214,11 +210,7 @@ fn a_snapshot_whose_conditions_read_an_undeclared_fact_is_refused() {
     });
     rs.bodies[0] = std::sync::Arc::new(body);
     let bytes = snapshot::to_bytes(&rs).unwrap();
-    let err = snapshot::from_bytes(&bytes, Path::new("x.zcs")).expect_err("refused");
-    assert!(
-        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("reads fact"),
-        "{err}"
-    );
+    refused_as_corrupt(&bytes, "reads fact");
 }
 
 #[test]
@@ -505,12 +497,28 @@ fn nanjing_with_nested_nots(n: usize) -> Vec<u8> {
     // kind.
     let (not, konst, text) = (2u8, 13u8, [2u8, b'T', b'z']);
     let shallow: Vec<u8> = [vec![not, konst, 1], text.repeat(2)].concat();
+    let deep: Vec<u8> = [vec![not; n], vec![konst, 1], text.repeat(n + 1)].concat();
+    spliced(&bytes, &shallow, &deep)
+}
+
+/// Loading the snapshot `bytes` fails as corrupt, with a message that says `says`.
+fn refused_as_corrupt(bytes: &[u8], says: &str) {
+    let err = snapshot::from_bytes(bytes, Path::new("x.zcs")).expect_err("refused");
+    assert!(
+        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains(says),
+        "{err}"
+    );
+}
+
+/// `bytes` (a snapshot) with the first occurrence of `shallow`, in its rules section, replaced
+/// by `deep`: the body's and the rules section's lengths grown to match, the checksum
+/// recomputed.
+fn spliced(bytes: &[u8], shallow: &[u8], deep: &[u8]) -> Vec<u8> {
     let at = bytes
         .windows(shallow.len())
-        .position(|w| w == shallow.as_slice())
-        .expect("the condition's encoding");
-    let deep: Vec<u8> = [vec![not; n], vec![konst, 1], text.repeat(n + 1)].concat();
-    let mut b = [&bytes[..at], &deep, &bytes[at + shallow.len()..]].concat();
+        .position(|w| w == shallow)
+        .expect("the encoding to replace");
+    let mut b = [&bytes[..at], deep, &bytes[at + shallow.len()..]].concat();
     let grow = (deep.len() - shallow.len()) as u64;
     for len_at in [16, 32] {
         let len = u64::from_le_bytes(b[len_at..len_at + 8].try_into().unwrap()) + grow;
@@ -524,11 +532,7 @@ fn a_snapshot_with_conditions_nested_past_any_source_is_refused() {
     // A million deep (the syntax allows far less): decoding must refuse it, not recurse until
     // the stack runs out.
     let b = nanjing_with_nested_nots(1_000_000);
-    let err = snapshot::from_bytes(&b, Path::new("x.zcs")).expect_err("refused");
-    assert!(
-        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("nested"),
-        "{err}"
-    );
+    refused_as_corrupt(&b, "nested");
 }
 
 #[test]
@@ -580,23 +584,9 @@ fn a_snapshot_with_a_layer_geometry_nested_a_million_deep_is_refused() {
     ]
     .concat();
     let shallow: Vec<u8> = [vec![7u8, 1], leaf.clone()].concat();
-    let at = bytes
-        .windows(shallow.len())
-        .position(|w| w == shallow.as_slice())
-        .expect("the collection's encoding");
-    let n = 1_000_000;
-    let deep: Vec<u8> = [[7u8, 1].repeat(n), leaf].concat();
-    let mut b = [&bytes[..at], &deep, &bytes[at + shallow.len()..]].concat();
-    let grow = (deep.len() - shallow.len()) as u64;
-    for len_at in [16, 32] {
-        let len = u64::from_le_bytes(b[len_at..len_at + 8].try_into().unwrap()) + grow;
-        b[len_at..len_at + 8].copy_from_slice(&len.to_le_bytes());
-    }
-    let err = snapshot::from_bytes(&with_valid_crc(b), Path::new("x.zcs")).expect_err("refused");
-    assert!(
-        matches!(err, SnapshotError::Corrupt { .. }) && err.to_string().contains("nested"),
-        "{err}"
-    );
+    let deep: Vec<u8> = [[7u8, 1].repeat(1_000_000), leaf].concat();
+    let b = spliced(&bytes, &shallow, &deep);
+    refused_as_corrupt(&b, "nested");
     // The shallow one round-trips through the new decoding.
     let back = snapshot::from_bytes(&bytes, Path::new("x.zcs")).expect("loads");
     let layer = back.layers.last().expect("the layer");
