@@ -202,10 +202,11 @@ pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
     Ok(bytes.len())
 }
 
-/// Reads a snapshot file in one pass, checking the CRC as it goes: the rules section into a
-/// buffer, decoded on this thread while a second one reads the polygon and grid sections
-/// straight into their arrays and validates the grid (no copy of the file is held beside what
-/// is decoded from it).
+/// Reads a snapshot file, checking the CRC as it goes, on two threads: this one reads the
+/// rules section into a buffer, decodes it and then reads the polygons, while a second handle
+/// reads the grid section and validates the grid ([`read_split`]; arrays are read straight
+/// into their vectors, no copy of the file is held beside what is decoded from it). A body
+/// whose section lengths do not add up is read in one pass ([`read_body`]), which says where.
 ///
 /// # Errors
 /// [`SnapshotError`] for an unreadable, foreign, wrong-version, truncated or corrupt file.
@@ -240,7 +241,95 @@ pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
             ),
         });
     }
-    read_body(f, body_len, crc, path)
+    // A second handle reads the grid section while this one reads the rest.
+    let second = std::fs::File::open(path).and_then(|mut g| {
+        let same = g.metadata()?.len() == file_len;
+        let at = if same {
+            grid_start(
+                |o| {
+                    use std::io::{Read, Seek, SeekFrom};
+                    let mut b = [0u8; 8];
+                    g.seek(SeekFrom::Start(HEADER_LEN as u64 + o)).ok()?;
+                    g.read_exact(&mut b).ok()?;
+                    Some(u64::from_le_bytes(b))
+                },
+                body_len,
+            )
+        } else {
+            None
+        };
+        Ok((g, at))
+    });
+    match second {
+        Ok((mut g, Some(at))) => {
+            use std::io::{Seek, SeekFrom};
+            g.seek(SeekFrom::Start(HEADER_LEN as u64 + at))
+                .map_err(io)?;
+            let g = std::io::BufReader::with_capacity(1 << 14, g);
+            read_split(f, g, at, body_len, crc, path)
+        }
+        _ => read_body(f, body_len, crc, path),
+    }
+}
+
+/// Where the grid section starts in a body of `body_len` bytes, when the three sections'
+/// length fields (read by `peek` at their offsets in the body) tile it exactly. Otherwise
+/// `None`, and the body goes through [`read_body`] in one pass, whose errors say what is wrong.
+fn grid_start(mut peek: impl FnMut(u64) -> Option<u64>, body_len: u64) -> Option<u64> {
+    let polygons_at = peek(0)?.checked_add(8)?;
+    let grid_at = peek(polygons_at)?
+        .checked_add(polygons_at)?
+        .checked_add(8)?;
+    let end = peek(grid_at)?.checked_add(grid_at)?.checked_add(8)?;
+    (end == body_len).then_some(grid_at)
+}
+
+/// Reads and decodes a body of `body_len` bytes whose grid section starts at `grid_at`: `head`
+/// reads the body up to there (rules and polygons), `tail` from there, on a second thread that
+/// also validates the grid. The grid section is read while the rules are decoded, and the
+/// polygons after that, so the two threads carry about the same load. Each thread checksums
+/// what it reads and the checksums are combined: nothing decoded is used unless the body's
+/// checksum holds, and a damaged body is a checksum error whatever else went wrong in it.
+fn read_split(
+    head: impl std::io::Read + Send,
+    tail: impl std::io::Read + Send,
+    grid_at: u64,
+    body_len: u64,
+    crc: u32,
+    path: &Path,
+) -> Result<RuleSet, SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut head = Body::new(head, grid_at);
+    let mut tail = Body::new(tail, body_len.saturating_sub(grid_at));
+    std::thread::scope(|s| {
+        let grid = s.spawn(move || {
+            let grid = read_grid_section(&mut tail, path)
+                .and_then(|g| g.validated().map_err(|e| corrupt(path, e.to_string())));
+            let drained = tail.drain();
+            (drained.map(|()| tail.crc), grid)
+        });
+        let rules = read_rules_section(&mut head, path).map(|bytes| decode_rules(&bytes));
+        let polygons = read_polygons_section(&mut head, path);
+        head.drain().map_err(io)?;
+        let (tail_crc, grid) = grid.join().unwrap_or_else(|_| {
+            (
+                Err(std::io::Error::other("the grid reader stopped")),
+                Err(corrupt(path, "the index sections could not be read".into())),
+            )
+        });
+        head.crc.combine(&tail_crc.map_err(io)?);
+        if head.crc.finalize() != crc {
+            return Err(SnapshotError::Checksum {
+                path: path.to_path_buf(),
+            });
+        }
+        let (rules, polygons, grid) = (rules?, polygons?, grid?);
+        let index = UnitIndex::from_parts(polygons, grid).map_err(|e| e.to_string());
+        assemble(rules, index, path)
+    })
 }
 
 /// Reads and decodes a body of `body_len` bytes from `r`. The rules section comes first and is
@@ -254,16 +343,12 @@ fn read_body(
     crc: u32,
     path: &Path,
 ) -> Result<RuleSet, SnapshotError> {
-    let mut body = Body {
-        r,
-        left: body_len,
-        crc: crc32fast::Hasher::new(),
-    };
+    let mut body = Body::new(r, body_len);
     let meta = read_rules_section(&mut body, path);
     std::thread::scope(|s| {
         let index = s.spawn(|| {
             let sections = read_index_sections(&mut body, path);
-            std::io::copy(&mut body, &mut std::io::sink()).map_err(|source| SnapshotError::Io {
+            body.drain().map_err(|source| SnapshotError::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
@@ -286,11 +371,34 @@ fn read_body(
     })
 }
 
-/// A snapshot's body as it is read: never past its end, every byte checksummed.
+/// A snapshot's body (or a part of it) as it is read: never past its end, every byte
+/// checksummed.
 struct Body<R> {
     r: R,
     left: u64,
     crc: crc32fast::Hasher,
+}
+
+impl<R: std::io::Read> Body<R> {
+    fn new(r: R, len: u64) -> Self {
+        Body {
+            r,
+            left: len,
+            crc: crc32fast::Hasher::new(),
+        }
+    }
+
+    /// Reads what is left (so that the checksum covers it).
+    fn drain(&mut self) -> std::io::Result<()> {
+        std::io::copy(self, &mut std::io::sink()).map(|_| ())
+    }
+}
+
+fn corrupt(path: &Path, what: String) -> SnapshotError {
+    SnapshotError::Corrupt {
+        path: path.to_path_buf(),
+        what,
+    }
 }
 
 impl<R: std::io::Read> std::io::Read for Body<R> {
@@ -347,23 +455,37 @@ fn read_index_sections<R: std::io::Read>(
     body: &mut Body<R>,
     path: &Path,
 ) -> Result<(UnitPolygons, UnitGrid), SnapshotError> {
-    let corrupt = |what: String| SnapshotError::Corrupt {
-        path: path.to_path_buf(),
-        what,
-    };
+    let polygons = read_polygons_section(body, path)?;
+    let grid = read_grid_section(body, path)?;
+    Ok((polygons, grid))
+}
+
+/// The unit polygons section, which must end where `body` (or this part of it) ends or a grid
+/// section starts.
+fn read_polygons_section<R: std::io::Read>(
+    body: &mut Body<R>,
+    path: &Path,
+) -> Result<UnitPolygons, SnapshotError> {
     let len = section_len(body, "polygons", path)?;
-    let polygons = UnitPolygons::read_from(&mut Reader::new(&mut *body, len))
-        .ok_or_else(|| corrupt("the unit polygons are malformed".into()))?;
+    UnitPolygons::read_from(&mut Reader::new(&mut *body, len))
+        .ok_or_else(|| corrupt(path, "the unit polygons are malformed".into()))
+}
+
+/// The grid section (read, not yet validated), the last one: nothing may follow it.
+fn read_grid_section<R: std::io::Read>(
+    body: &mut Body<R>,
+    path: &Path,
+) -> Result<UnitGrid, SnapshotError> {
     let len = section_len(body, "grid", path)?;
     let grid = UnitGrid::read_from(&mut Reader::new(&mut *body, len))
-        .map_err(|e| corrupt(e.to_string()))?;
+        .map_err(|e| corrupt(path, e.to_string()))?;
     if body.left != 0 {
-        return Err(corrupt(format!(
-            "{} bytes follow the last section",
-            body.left
-        )));
+        return Err(corrupt(
+            path,
+            format!("{} bytes follow the last section", body.left),
+        ));
     }
-    Ok((polygons, grid))
+    Ok(grid)
 }
 
 fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -427,7 +549,19 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
             body.len() as u64 - body_len
         )));
     }
-    read_body(body, body_len, crc, path)
+    let peek = |o: u64| -> Option<u64> {
+        let o = usize::try_from(o).ok()?;
+        let b = body.get(o..o.checked_add(8)?)?;
+        Some(u64::from_le_bytes(b.try_into().ok()?))
+    };
+    match grid_start(peek, body_len) {
+        Some(at) => {
+            let (head, tail) =
+                body.split_at(usize::try_from(at).unwrap_or(body.len()).min(body.len()));
+            read_split(head, tail, at, body_len, crc, path)
+        }
+        None => read_body(body, body_len, crc, path),
+    }
 }
 
 /// The grid validated and joined with the polygons.
