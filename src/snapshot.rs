@@ -195,25 +195,47 @@ pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
         path: path.to_path_buf(),
         what,
     })?;
-    std::fs::write(path, &bytes).map_err(|source| SnapshotError::Io {
+    let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Written beside the target and renamed over it, so that a reader (a service reloading its
+    // rules) finds the previous snapshot or this one, never part of one.
+    let Some(name) = path.file_name() else {
+        std::fs::write(path, &bytes).map_err(io)?;
+        return Ok(bytes.len());
+    };
+    let mut temp = std::ffi::OsString::from(".");
+    temp.push(name);
+    temp.push(format!(".{}.tmp", std::process::id()));
+    let temp = path.with_file_name(temp);
+    if let Err(e) = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, path)) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(io(e));
+    }
     Ok(bytes.len())
 }
 
 /// Reads a snapshot file, checking the CRC as it goes, on two threads: this one reads the
-/// rules section into a buffer, decodes it and then reads the polygons, while a second handle
-/// reads the grid section and validates the grid ([`read_split`]; arrays are read straight
+/// rules section into a buffer, decodes it and then reads the polygons, while the other reads
+/// the grid section (by position, from the same open file) and validates the grid ([`read_split`]; arrays are read straight
 /// into their vectors, no copy of the file is held beside what is decoded from it). A body
 /// whose section lengths do not add up is read in one pass ([`read_body`]), which says where.
 ///
 /// # Errors
 /// [`SnapshotError`] for an unreadable, foreign, wrong-version, truncated or corrupt file.
 pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
+    let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_open(file, path)
+}
+
+/// [`read`] from a file already open (`path` names it in errors).
+fn read_open(file: std::fs::File, path: &Path) -> Result<RuleSet, SnapshotError> {
     let p = || path.to_path_buf();
     let io = |source| SnapshotError::Io { path: p(), source };
-    let file = std::fs::File::open(path).map_err(io)?;
     let file_len = file.metadata().map_err(io)?.len();
     // Large reads bypass the buffer; it serves the small header and length fields.
     let mut f = std::io::BufReader::with_capacity(1 << 14, file);
@@ -241,35 +263,58 @@ pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
             ),
         });
     }
-    // A second handle reads the grid section while this one reads the rest.
-    let second = std::fs::File::open(path).and_then(|mut g| {
-        let same = g.metadata()?.len() == file_len;
-        let at = if same {
-            grid_start(
-                |o| {
-                    use std::io::{Read, Seek, SeekFrom};
-                    let mut b = [0u8; 8];
-                    g.seek(SeekFrom::Start(HEADER_LEN as u64 + o)).ok()?;
-                    g.read_exact(&mut b).ok()?;
-                    Some(u64::from_le_bytes(b))
-                },
-                body_len,
-            )
-        } else {
-            None
-        };
-        Ok((g, at))
-    });
-    match second {
-        Ok((mut g, Some(at))) => {
-            use std::io::{Seek, SeekFrom};
-            g.seek(SeekFrom::Start(HEADER_LEN as u64 + at))
-                .map_err(io)?;
-            let g = std::io::BufReader::with_capacity(1 << 14, g);
-            read_split(f, g, at, body_len, crc, path)
-        }
-        _ => read_body(f, body_len, crc, path),
+    match grid_reader(f.get_ref(), body_len) {
+        Some((tail, at)) => read_split(f, tail, at, body_len, crc, path),
+        None => read_body(f, body_len, crc, path),
     }
+}
+
+/// An open file read from a position on with positional reads, which leave the offset of the
+/// handle it shares with the other thread's reader alone.
+#[cfg(unix)]
+struct ReadAt {
+    file: std::fs::File,
+    pos: u64,
+}
+
+#[cfg(unix)]
+impl std::io::Read for ReadAt {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// A reader of the snapshot `file` from its grid section on, and where that section starts in
+/// the body, when the sections' lengths tile the body ([`grid_start`]). It reads the same open
+/// file as the caller's handle, so both threads read one file even if its path is replaced
+/// meanwhile. `None`: read the body in one pass.
+#[cfg(unix)]
+fn grid_reader(file: &std::fs::File, body_len: u64) -> Option<(std::io::BufReader<ReadAt>, u64)> {
+    use std::os::unix::fs::FileExt;
+    let file = file.try_clone().ok()?;
+    let at = grid_start(
+        |o| {
+            let mut b = [0u8; 8];
+            file.read_exact_at(&mut b, (HEADER_LEN as u64).checked_add(o)?)
+                .ok()?;
+            Some(u64::from_le_bytes(b))
+        },
+        body_len,
+    )?;
+    let pos = (HEADER_LEN as u64).checked_add(at)?;
+    Some((
+        std::io::BufReader::with_capacity(1 << 14, ReadAt { file, pos }),
+        at,
+    ))
+}
+
+/// Elsewhere the body is read in one pass.
+#[cfg(not(unix))]
+fn grid_reader(_: &std::fs::File, _: u64) -> Option<(std::io::Empty, u64)> {
+    None
 }
 
 /// Where the grid section starts in a body of `body_len` bytes, when the three sections'
@@ -702,4 +747,43 @@ fn assemble(
         content_hash: meta.content_hash,
         hints: meta.hints,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::load_rule_set;
+
+    /// A snapshot replaced on disk while it is being read (a new file renamed over its path, as
+    /// `write` does) is read whole from the file that was opened: the second thread reads the
+    /// grid through the same open file, not through the path.
+    #[test]
+    fn a_snapshot_replaced_while_open_is_read_from_the_file_opened() {
+        let rs = load_rule_set(Path::new("rules/nanjing"))
+            .expect("demo rules load")
+            .rule_set;
+        let dir = std::env::temp_dir().join(format!("zonecheck-replaced-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("rules.zcs");
+        write(&rs, &path).expect("written");
+        let opened = std::fs::File::open(&path).expect("opens");
+        // The replacement has the same length and a valid checksum, but another grid: read
+        // through the path, its grid would not match the first file's checksum.
+        let mut other = to_bytes(&rs).expect("encodes");
+        let last = other.len() - 1;
+        other[last] ^= 0x01;
+        let crc = crc32fast::hash(&other[HEADER_LEN..]);
+        other[24..28].copy_from_slice(&crc.to_le_bytes());
+        let next = dir.join("next.zcs");
+        std::fs::write(&next, &other).expect("written");
+        std::fs::rename(&next, &path).expect("renamed over");
+        let back = read_open(opened, &path).expect("the opened file reads whole");
+        assert_eq!(back.content_hash, rs.content_hash);
+        assert_eq!(
+            std::fs::read_dir(&dir).expect("listed").count(),
+            1,
+            "write leaves no temporary file"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
