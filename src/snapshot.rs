@@ -40,6 +40,8 @@ use crate::index::reader::Reader;
 use crate::index::{Feature, FeatureLayer, UnitIndex};
 use crate::source::Location;
 
+mod replace;
+
 pub const MAGIC: &[u8; 8] = b"ZCSNAP\r\n";
 /// Bumped on any change of the layout or of the serialised types.
 pub const FORMAT_VERSION: u32 = 4;
@@ -50,6 +52,11 @@ const HEADER_LEN: usize = 32;
 pub enum SnapshotError {
     #[error("cannot read snapshot `{path}`: {source}")]
     Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write snapshot `{path}`: {source}")]
+    Write {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -76,6 +83,7 @@ impl SnapshotError {
     pub fn code(&self) -> &'static str {
         match self {
             SnapshotError::Io { .. } => "E-SNAPSHOT-IO",
+            SnapshotError::Write { .. } => "E-SNAPSHOT-WRITE",
             SnapshotError::NotASnapshot(_) => "E-SNAPSHOT-MAGIC",
             SnapshotError::Version { .. } => "E-SNAPSHOT-VERSION",
             SnapshotError::Truncated { .. } => "E-SNAPSHOT-TRUNCATED",
@@ -195,35 +203,24 @@ pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
         path: path.to_path_buf(),
         what,
     })?;
-    let io = |source| SnapshotError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     // Written beside the target and renamed over it, so that a reader (a service reloading its
     // rules) finds the previous snapshot or this one, never part of one.
-    let Some(name) = path.file_name() else {
-        std::fs::write(path, &bytes).map_err(io)?;
-        return Ok(bytes.len());
-    };
-    let mut temp = std::ffi::OsString::from(".");
-    temp.push(name);
-    temp.push(format!(".{}.tmp", std::process::id()));
-    let temp = path.with_file_name(temp);
-    if let Err(e) = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, path)) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(io(e));
-    }
+    replace::write_replacing(path, &bytes)
+        .map_err(|(path, source)| SnapshotError::Write { path, source })?;
     Ok(bytes.len())
 }
 
-/// Reads a snapshot file, checking the CRC as it goes, on two threads: this one reads the
-/// rules section into a buffer, decodes it and then reads the polygons, while the other reads
-/// the grid section (by position, from the same open file) and validates the grid ([`read_split`]; arrays are read straight
-/// into their vectors, no copy of the file is held beside what is decoded from it). A body
-/// whose section lengths do not add up is read in one pass ([`read_body`]), which says where.
+/// Reads a snapshot file, checking the CRC as it goes. On unix, on two threads
+/// (`read_split`): this one reads the rules section into a buffer, decodes it and then reads
+/// the polygons, while the other reads the grid section by position from the same open file
+/// and validates the grid. A body whose section lengths do not add up, a file that cannot be
+/// read by position, and other platforms go through the one-pass reader (`read_body`),
+/// whose errors say where. Arrays are read straight into their vectors: no copy of the file is
+/// held beside what is decoded from it.
 ///
 /// # Errors
-/// [`SnapshotError`] for an unreadable, foreign, wrong-version, truncated or corrupt file.
+/// [`SnapshotError`] for an unreadable, non-regular, foreign, wrong-version, truncated or
+/// corrupt file.
 pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
     let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io {
         path: path.to_path_buf(),
@@ -236,7 +233,14 @@ pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
 fn read_open(file: std::fs::File, path: &Path) -> Result<RuleSet, SnapshotError> {
     let p = || path.to_path_buf();
     let io = |source| SnapshotError::Io { path: p(), source };
-    let file_len = file.metadata().map_err(io)?.len();
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let file_len = meta.len();
     // Large reads bypass the buffer; it serves the small header and length fields.
     let mut f = std::io::BufReader::with_capacity(1 << 14, file);
     let mut header = [0u8; HEADER_LEN];
@@ -254,13 +258,12 @@ fn read_open(file: std::fs::File, path: &Path) -> Result<RuleSet, SnapshotError>
             ),
         });
     }
-    if file_len - HEADER_LEN as u64 > body_len {
+    // The header was read whole, so the file is at least that long unless it grew meanwhile.
+    let on_disk = file_len.saturating_sub(HEADER_LEN as u64);
+    if on_disk > body_len {
         return Err(SnapshotError::Corrupt {
             path: p(),
-            what: format!(
-                "{} bytes follow the end of the body",
-                file_len - HEADER_LEN as u64 - body_len
-            ),
+            what: format!("{} bytes follow the end of the body", on_disk - body_len),
         });
     }
     match grid_reader(f.get_ref(), body_len) {
@@ -311,7 +314,8 @@ fn grid_reader(file: &std::fs::File, body_len: u64) -> Option<(std::io::BufReade
     ))
 }
 
-/// Elsewhere the body is read in one pass.
+/// Elsewhere the body is read in one pass: Windows' positional read (`seek_read`) moves the
+/// offset the cloned handle shares with the other thread's reader.
 #[cfg(not(unix))]
 fn grid_reader(_: &std::fs::File, _: u64) -> Option<(std::io::Empty, u64)> {
     None
@@ -357,14 +361,21 @@ fn read_split(
             (drained.map(|()| tail.crc), grid)
         });
         let rules = read_rules_section(&mut head, path).map(|bytes| decode_rules(&bytes));
-        let polygons = read_polygons_section(&mut head, path);
-        head.drain().map_err(io)?;
-        let (tail_crc, grid) = grid.join().unwrap_or_else(|_| {
-            (
-                Err(std::io::Error::other("the grid reader stopped")),
-                Err(corrupt(path, "the index sections could not be read".into())),
-            )
+        let polygons = read_polygons_section(&mut head, path).and_then(|p| {
+            // The polygons must end where the grid section starts (read by the other thread).
+            match head.left {
+                0 => Ok(p),
+                n => Err(corrupt(
+                    path,
+                    format!("{n} bytes between the polygon and grid sections"),
+                )),
+            }
         });
+        let drained = head.drain();
+        let Ok((tail_crc, grid)) = grid.join() else {
+            return Err(corrupt(path, "the index sections could not be read".into()));
+        };
+        drained.map_err(io)?;
         head.crc.combine(&tail_crc.map_err(io)?);
         if head.crc.finalize() != crc {
             return Err(SnapshotError::Checksum {
@@ -784,6 +795,73 @@ mod tests {
             1,
             "write leaves no temporary file"
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// `bytes` with the boundary between section `i` and the next (0: rules | polygons,
+    /// 1: polygons | grid) moved by `by` bytes: the sections' contents stay where they are,
+    /// the length fields are rewritten around the new boundary, the checksum recomputed.
+    fn boundary_moved(bytes: &[u8], i: usize, by: i64) -> Vec<u8> {
+        let body = &bytes[HEADER_LEN..];
+        let (mut at, mut lens, mut contents) = (0, Vec::new(), Vec::new());
+        for _ in 0..3 {
+            let len = u64::from_le_bytes(body[at..at + 8].try_into().expect("8 bytes")) as usize;
+            contents.extend_from_slice(&body[at + 8..at + 8 + len]);
+            lens.push(len as i64);
+            at += 8 + len;
+        }
+        lens[i] += by;
+        lens[i + 1] -= by;
+        let mut out = bytes[..HEADER_LEN].to_vec();
+        let mut from = 0;
+        for len in lens {
+            let len = len as usize;
+            out.extend_from_slice(&(len as u64).to_le_bytes());
+            out.extend_from_slice(&contents[from..from + len]);
+            from += len;
+        }
+        let crc = crc32fast::hash(&out[HEADER_LEN..]);
+        out[24..28].copy_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Section lengths that still add up to the body but put a boundary in the wrong place
+    /// (a crafted file: the checksum is valid) are read on two threads from where the lengths
+    /// say, and what lands in the wrong section is refused as corrupt, from a file as from
+    /// bytes. Both boundaries, both ways.
+    #[test]
+    fn sections_whose_boundaries_moved_are_refused_on_the_two_thread_path() {
+        let rs = load_rule_set(Path::new("rules/nanjing"))
+            .expect("demo rules load")
+            .rule_set;
+        let bytes = to_bytes(&rs).expect("encodes");
+        let dir = std::env::temp_dir().join(format!("zonecheck-moved-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("moved.zcs");
+        for (i, by) in [(0, 16), (0, -16), (1, 16), (1, -16)] {
+            let b = boundary_moved(&bytes, i, by);
+            assert_eq!(b.len(), bytes.len());
+            let body = &b[HEADER_LEN..];
+            let peek = |o: u64| {
+                let o = o as usize;
+                body.get(o..o + 8)
+                    .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+            };
+            assert!(
+                grid_start(peek, body.len() as u64).is_some(),
+                "boundary {i} moved by {by}: the lengths tile the body"
+            );
+            std::fs::write(&path, &b).expect("written");
+            for err in [
+                from_bytes(&b, &path).expect_err("refused"),
+                read(&path).expect_err("refused"),
+            ] {
+                assert!(
+                    matches!(err, SnapshotError::Corrupt { .. }),
+                    "boundary {i} moved by {by}: {err}"
+                );
+            }
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
