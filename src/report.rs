@@ -1,4 +1,4 @@
-//! Report: renderers over an [`Assessment`] — text for people (Chinese labels), JSON for
+//! Report: renderers over an [`Assessment`](crate::eval::Assessment) — text for people (Chinese labels), JSON for
 //! machines (schema in `docs/report.md`), and a self-contained HTML page with a map. Rendering
 //! never changes the answer; the map's geometry is gathered apart ([`map::MapData::gather`]).
 

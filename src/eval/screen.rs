@@ -4,7 +4,7 @@
 //! (differential tests in tests/screening.rs check it); the report path stays the reference.
 //!
 //! Two things make it fast: nothing is allocated per clause (conditions are evaluated to a
-//! [`Truth`] only), and distance conditions consult the rule set's [`SpatialHints`] first —
+//! [`Truth`](crate::eval::logic::Truth) only), and distance conditions consult the rule set's [`SpatialHints`] first —
 //! a unit whose every point is provably farther than a threshold from a layer answers
 //! `distance(layer) < threshold` without measuring anything.
 //!

@@ -171,7 +171,7 @@ impl UnitGrid {
     /// `None` proves nothing (the rectangle may still lie in one unit; ask the polygons).
     ///
     /// # Runtime
-    /// O(cells met), at most [`RECT_CELLS`] nodes are visited before giving up.
+    /// O(cells met), at most `RECT_CELLS` nodes are visited before giving up.
     pub fn unit_containing_rect(&self, min: Coord<f64>, max: Coord<f64>) -> Option<u32> {
         if !(min.x >= self.x_lo
             && max.x < self.x_hi
