@@ -82,6 +82,22 @@ pub enum SnapshotError {
 }
 
 impl SnapshotError {
+    /// `path` is corrupt: `what` says where.
+    pub(crate) fn corrupt(path: &Path, what: impl Into<String>) -> Self {
+        SnapshotError::Corrupt {
+            path: path.to_path_buf(),
+            what: what.into(),
+        }
+    }
+
+    /// `path` could not be read.
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        SnapshotError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
     /// Stable machine-readable kind.
     pub fn code(&self) -> &'static str {
         match self {
@@ -202,10 +218,7 @@ pub fn to_bytes(rs: &RuleSet) -> Result<Vec<u8>, String> {
 /// # Errors
 /// The file cannot be written.
 pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
-    let bytes = to_bytes(rs).map_err(|what| SnapshotError::Corrupt {
-        path: path.to_path_buf(),
-        what,
-    })?;
+    let bytes = to_bytes(rs).map_err(|what| SnapshotError::corrupt(path, what))?;
     // Written beside the target and renamed over it, so that a reader (a service reloading its
     // rules) finds the previous snapshot or this one, never part of one.
     replace::write_replacing(path, &bytes)
@@ -225,17 +238,14 @@ pub fn write(rs: &RuleSet, path: &Path) -> Result<usize, SnapshotError> {
 /// [`SnapshotError`] for an unreadable, non-regular, foreign, wrong-version, truncated or
 /// corrupt file.
 pub fn read(path: &Path) -> Result<RuleSet, SnapshotError> {
-    let file = std::fs::File::open(path).map_err(|source| SnapshotError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(|e| SnapshotError::io(path, e))?;
     read_open(file, path)
 }
 
 /// [`read`] from a file already open (`path` names it in errors).
 fn read_open(file: std::fs::File, path: &Path) -> Result<RuleSet, SnapshotError> {
     let p = || path.to_path_buf();
-    let io = |source| SnapshotError::Io { path: p(), source };
+    let io = |e| SnapshotError::io(path, e);
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
         return Err(io(std::io::Error::new(
@@ -252,27 +262,30 @@ fn read_open(file: std::fs::File, path: &Path) -> Result<RuleSet, SnapshotError>
         return Err(SnapshotError::NotASnapshot(p()));
     }
     let (body_len, crc) = check_header(header.get(..got).unwrap_or(&[]), path)?;
-    if file_len.saturating_sub(HEADER_LEN as u64) < body_len {
-        return Err(SnapshotError::Truncated {
-            path: p(),
-            what: format!(
-                "the body has {} of {body_len} bytes",
-                file_len.saturating_sub(HEADER_LEN as u64)
-            ),
-        });
-    }
     // The header was read whole, so the file is at least that long unless it grew meanwhile.
-    let on_disk = file_len.saturating_sub(HEADER_LEN as u64);
-    if on_disk > body_len {
-        return Err(SnapshotError::Corrupt {
-            path: p(),
-            what: format!("{} bytes follow the end of the body", on_disk - body_len),
-        });
-    }
+    body_fits(file_len.saturating_sub(HEADER_LEN as u64), body_len, path)?;
     match grid_reader(f.get_ref(), body_len) {
         Some((tail, at)) => read_split(f, tail, at, body_len, crc, path),
         None => read_body(f, body_len, crc, path),
     }
+}
+
+/// A body of `on_disk` bytes must be exactly the `body_len` the header states: shorter is
+/// truncated, longer corrupt.
+fn body_fits(on_disk: u64, body_len: u64, path: &Path) -> Result<(), SnapshotError> {
+    if on_disk < body_len {
+        return Err(SnapshotError::Truncated {
+            path: path.to_path_buf(),
+            what: format!("the body has {on_disk} of {body_len} bytes"),
+        });
+    }
+    if on_disk > body_len {
+        return Err(SnapshotError::corrupt(
+            path,
+            format!("{} bytes follow the end of the body", on_disk - body_len),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks the 32-byte header (magic already checked) and returns the body length and CRC.
@@ -303,28 +316,15 @@ fn check_header(header: &[u8], path: &Path) -> Result<(u64, u32), SnapshotError>
 /// # Errors
 /// See [`read`].
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RuleSet, SnapshotError> {
-    let p = || path.to_path_buf();
-    let corrupt = |what: String| SnapshotError::Corrupt { path: p(), what };
     if bytes.len() < 8 || bytes.get(..8) != Some(MAGIC.as_slice()) {
-        return Err(SnapshotError::NotASnapshot(p()));
+        return Err(SnapshotError::NotASnapshot(path.to_path_buf()));
     }
     let (body_len, crc) = check_header(
         bytes.get(..HEADER_LEN.min(bytes.len())).unwrap_or(&[]),
         path,
     )?;
     let body = bytes.get(HEADER_LEN..).unwrap_or(&[]);
-    if (body.len() as u64) < body_len {
-        return Err(SnapshotError::Truncated {
-            path: p(),
-            what: format!("the body has {} of {body_len} bytes", body.len()),
-        });
-    }
-    if (body.len() as u64) > body_len {
-        return Err(corrupt(format!(
-            "{} bytes follow the end of the body",
-            body.len() as u64 - body_len
-        )));
-    }
+    body_fits(body.len() as u64, body_len, path)?;
     let peek = |o: u64| -> Option<u64> {
         let o = usize::try_from(o).ok()?;
         let b = body.get(o..o.checked_add(8)?)?;
@@ -453,10 +453,7 @@ fn assemble(
     unit_index: Result<UnitIndex, String>,
     path: &Path,
 ) -> Result<RuleSet, SnapshotError> {
-    let corrupt = |what: String| SnapshotError::Corrupt {
-        path: path.to_path_buf(),
-        what,
-    };
+    let corrupt = |what: String| SnapshotError::corrupt(path, what);
     let (rules, unit_index) = (rules.map_err(corrupt)?, unit_index.map_err(corrupt)?);
     let meta = rules.meta;
     if unit_index.len() != meta.units.len() {

@@ -13,6 +13,9 @@ use crate::index::grid::UnitGrid;
 use crate::index::polygons::UnitPolygons;
 use crate::index::reader::Reader;
 
+/// Why a body could not be read when a reading thread stopped without an answer.
+const STOPPED: &str = "the index sections could not be read";
+
 /// An open file read from a position on with positional reads, which leave the offset of the
 /// handle it shares with the other thread's reader alone.
 #[cfg(unix)]
@@ -91,16 +94,15 @@ pub(super) fn read_split(
     crc: u32,
     path: &Path,
 ) -> Result<RuleSet, SnapshotError> {
-    let io = |source| SnapshotError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |e| SnapshotError::io(path, e);
     let mut head = Body::new(head, grid_at);
     let mut tail = Body::new(tail, body_len.saturating_sub(grid_at));
     std::thread::scope(|s| {
         let grid = s.spawn(move || {
-            let grid = read_grid_section(&mut tail, path)
-                .and_then(|g| g.validated().map_err(|e| corrupt(path, e.to_string())));
+            let grid = read_grid_section(&mut tail, path).and_then(|g| {
+                g.validated()
+                    .map_err(|e| SnapshotError::corrupt(path, e.to_string()))
+            });
             let drained = tail.drain();
             (drained.map(|()| tail.crc), grid)
         });
@@ -109,7 +111,7 @@ pub(super) fn read_split(
             // The polygons must end where the grid section starts (read by the other thread).
             match head.left {
                 0 => Ok(p),
-                n => Err(corrupt(
+                n => Err(SnapshotError::corrupt(
                     path,
                     format!("{n} bytes between the polygon and grid sections"),
                 )),
@@ -117,7 +119,7 @@ pub(super) fn read_split(
         });
         let drained = head.drain();
         let Ok((tail_crc, grid)) = grid.join() else {
-            return Err(corrupt(path, "the index sections could not be read".into()));
+            return Err(SnapshotError::corrupt(path, STOPPED));
         };
         drained.map_err(io)?;
         head.crc.combine(&tail_crc.map_err(io)?);
@@ -148,10 +150,7 @@ pub(super) fn read_body(
     std::thread::scope(|s| {
         let index = s.spawn(|| {
             let sections = read_index_sections(&mut body, path);
-            body.drain().map_err(|source| SnapshotError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            body.drain().map_err(|e| SnapshotError::io(path, e))?;
             if body.crc.finalize() != crc {
                 return Err(SnapshotError::Checksum {
                     path: path.to_path_buf(),
@@ -161,12 +160,9 @@ pub(super) fn read_body(
             Ok(validated_index(polygons, grid))
         });
         let rules = meta.map(|bytes| decode_rules(&bytes));
-        let index = index.join().unwrap_or_else(|_| {
-            Err(SnapshotError::Corrupt {
-                path: path.to_path_buf(),
-                what: "the index sections could not be read".into(),
-            })
-        })?;
+        let index = index
+            .join()
+            .unwrap_or_else(|_| Err(SnapshotError::corrupt(path, STOPPED)))?;
         assemble(rules?, index, path)
     })
 }
@@ -194,13 +190,6 @@ impl<R: std::io::Read> Body<R> {
     }
 }
 
-fn corrupt(path: &Path, what: String) -> SnapshotError {
-    SnapshotError::Corrupt {
-        path: path.to_path_buf(),
-        what,
-    }
-}
-
 impl<R: std::io::Read> std::io::Read for Body<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let max = buf
@@ -220,10 +209,7 @@ fn section_len<R: std::io::Read>(
     path: &Path,
 ) -> Result<usize, SnapshotError> {
     use std::io::Read;
-    let corrupt = |what: String| SnapshotError::Corrupt {
-        path: path.to_path_buf(),
-        what,
-    };
+    let corrupt = |what: String| SnapshotError::corrupt(path, what);
     let mut len = [0u8; 8];
     body.read_exact(&mut len)
         .map_err(|_| corrupt(format!("missing {name} section")))?;
@@ -243,10 +229,7 @@ fn read_rules_section<R: std::io::Read>(
     let len = section_len(body, "rules", path)?;
     let mut meta = vec![0u8; len];
     body.read_exact(&mut meta)
-        .map_err(|_| SnapshotError::Corrupt {
-            path: path.to_path_buf(),
-            what: "rules section runs past the end".into(),
-        })?;
+        .map_err(|_| SnapshotError::corrupt(path, "rules section runs past the end"))?;
     Ok(meta)
 }
 
@@ -268,7 +251,7 @@ fn read_polygons_section<R: std::io::Read>(
 ) -> Result<UnitPolygons, SnapshotError> {
     let len = section_len(body, "polygons", path)?;
     UnitPolygons::read_from(&mut Reader::new(&mut *body, len))
-        .ok_or_else(|| corrupt(path, "the unit polygons are malformed".into()))
+        .ok_or_else(|| SnapshotError::corrupt(path, "the unit polygons are malformed"))
 }
 
 /// The grid section (read, not yet validated), the last one: nothing may follow it.
@@ -278,9 +261,9 @@ fn read_grid_section<R: std::io::Read>(
 ) -> Result<UnitGrid, SnapshotError> {
     let len = section_len(body, "grid", path)?;
     let grid = UnitGrid::read_from(&mut Reader::new(&mut *body, len))
-        .map_err(|e| corrupt(path, e.to_string()))?;
+        .map_err(|e| SnapshotError::corrupt(path, e.to_string()))?;
     if body.left != 0 {
-        return Err(corrupt(
+        return Err(SnapshotError::corrupt(
             path,
             format!("{} bytes follow the last section", body.left),
         ));
